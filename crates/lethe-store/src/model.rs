@@ -1,0 +1,171 @@
+//! What goes into and comes out of the store. Plain data, no SQL.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use lethe_domain::{IdentifierKind, RequestEvent, RequestKind, RequestStatus, StepStatus};
+use uuid::Uuid;
+
+/// A request to be created. `id` is a UUIDv7, so ids sort by creation time
+/// and serve as the pagination cursor.
+#[derive(Clone)]
+pub struct NewRequest {
+    pub id: Uuid,
+    pub kind: RequestKind,
+    pub external_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// Officer's free text; stored with the request, only its hash goes to audit.
+    pub note: Option<String>,
+    /// The JWT subject of the creator (four-eyes compares against it).
+    pub created_by: String,
+    pub identifiers: Vec<NewIdentifier>,
+}
+
+/// One identifier of the subject, as stored.
+#[derive(Clone)]
+pub struct NewIdentifier {
+    pub kind: IdentifierKind,
+    /// Normalised clear value, kept for discovery until destroyed.
+    pub value: String,
+    /// Keyed hash of `value`: the only form logs and audit see.
+    pub hash: String,
+    /// Masked form shown to officers.
+    pub hint: String,
+}
+
+impl std::fmt::Debug for NewIdentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewIdentifier")
+            .field("kind", &self.kind)
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An identifier as read back. The clear value is not read by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentifierRecord {
+    pub kind: IdentifierKind,
+    pub hash: String,
+    pub hint: String,
+    /// When the clear value was destroyed (retention), if it was.
+    pub destroyed_at: Option<DateTime<Utc>>,
+}
+
+/// A stored request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestRecord {
+    pub id: Uuid,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
+    pub external_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// The due date before any extension; extensions are bounded from it.
+    pub original_due_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    /// Reason given for the latest cancel, reject or extension.
+    pub status_reason: Option<String>,
+    pub extension_reason: Option<String>,
+    /// Who approved or rejected, and when.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub identifiers: Vec<IdentifierRecord>,
+    /// Count of steps per status; every status present (0 when none).
+    pub step_counts: BTreeMap<StepStatus, i64>,
+}
+
+/// Idempotency-Key handling for `create_request`.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    /// Keys are scoped per caller.
+    pub actor: String,
+    pub key: String,
+    /// SHA-256 of the canonical request body.
+    pub fingerprint: String,
+}
+
+/// What `create_request` did.
+#[derive(Debug, Clone)]
+pub enum CreateOutcome {
+    Created { record: RequestRecord, response: serde_json::Value },
+    /// Same key, same body: the stored response of the first call.
+    Replayed { request_id: Uuid, response: serde_json::Value },
+    /// Same key, other body.
+    KeyReused,
+}
+
+/// Filters for listing requests. `after` is the cursor: the id of the last
+/// item of the previous page (ids are UUIDv7, newest first).
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub status: Option<RequestStatus>,
+    pub kind: Option<RequestKind>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub external_id: Option<String>,
+    pub after: Option<Uuid>,
+    pub limit: u32,
+}
+
+/// A page of results; `next` is the cursor for the following page, if any.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Uuid>,
+}
+
+/// A lifecycle event to apply.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub event: RequestEvent,
+    pub actor: String,
+    /// Required by the API for cancel and reject; stored on the request.
+    pub reason: Option<String>,
+    /// When set (approve/reject), the store refuses the change with
+    /// `StoreError::FourEyes` if this actor created the request. Checked in
+    /// the same transaction as the change.
+    pub four_eyes: bool,
+    /// Audit payload (no clear PII: hashes only).
+    pub audit_data: serde_json::Value,
+}
+
+/// A due-date extension.
+#[derive(Debug, Clone)]
+pub struct Extension {
+    pub actor: String,
+    pub new_due_at: DateTime<Utc>,
+    pub reason: String,
+    pub audit_data: serde_json::Value,
+}
+
+/// An audit event to append.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+/// A stored audit event. `data` is kept as the exact JSON text that was hashed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub request_id: Option<Uuid>,
+    pub kind: String,
+    pub data: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Filters for listing audit events; `after_seq` is the cursor.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub request_id: Option<Uuid>,
+    pub after_seq: Option<i64>,
+    pub limit: u32,
+}
