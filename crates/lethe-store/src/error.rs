@@ -22,6 +22,10 @@ pub enum StoreError {
     /// A terminal request cannot be changed.
     #[error("a request that is {0} cannot be changed")]
     Closed(RequestStatus),
+    /// The row kept changing under a retried write (another writer that
+    /// bypasses the store's lock); the caller may try again.
+    #[error("the request changed concurrently; try again")]
+    Contended,
     /// Database or migration failure: a 5xx for the API, retried by workers.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -7,12 +7,15 @@
 //! can search for them; they are destroyed after the request's retention.
 
 mod audit;
+mod backend;
 mod error;
 mod model;
 mod postgres;
+mod rows;
+mod sql;
 mod sqlite;
 
-pub use audit::{chain_hash, AuditBreak, AuditKey, AuditVerification};
+pub use audit::{chain_hash, AuditBreak, AuditBreakKind, AuditKey, AuditVerification};
 pub use error::StoreError;
 pub use model::*;
 pub use postgres::PgStore;
@@ -45,7 +48,10 @@ pub trait Store: Send + Sync + 'static {
         new: NewRequest,
         idempotency: Option<IdempotencyClaim>,
         audit: AuditEntry,
-        respond: &(dyn Fn(&RequestRecord) -> serde_json::Value + Send + Sync),
+        // `for<'r>` is spelled out because `#[async_trait]` would otherwise
+        // name the elided lifetime as a method parameter, and no
+        // implementation could call `respond` with a record of its own.
+        respond: &(dyn for<'r> Fn(&'r RequestRecord) -> serde_json::Value + Send + Sync),
     ) -> Result<CreateOutcome, StoreError>;
 
     /// One request with its identifiers (hashes, hints) and step counts.

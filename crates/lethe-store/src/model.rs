@@ -90,6 +90,10 @@ pub struct IdempotencyClaim {
 
 /// What `create_request` did.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one short-lived value per create call; boxing would only complicate matching"
+)]
 pub enum CreateOutcome {
     Created { record: RequestRecord, response: serde_json::Value },
     /// Same key, same body: the stored response of the first call.

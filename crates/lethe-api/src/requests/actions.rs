@@ -1,0 +1,190 @@
+//! Lifecycle actions: approve, reject, cancel, extend. Each goes through the
+//! domain state machine inside the store's transaction, so a concurrent
+//! change can never slip between the check and the write.
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use lethe_domain::RequestEvent;
+use lethe_store::{Extension, StatusChange};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{Caller, Role};
+use crate::extract::{AppJson, AppPath, OptionalJson};
+use crate::problem::ApiError;
+use crate::requests::view::RequestView;
+use crate::responses::{AuthProblems, BodyProblems, RequestIdProblems, ServerProblems, TransitionProblems};
+use crate::AppState;
+
+/// Longest accepted reason or note.
+const MAX_REASON: usize = 2000;
+
+/// Optional note with an approval.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// Free text (at most 2000 characters); audit keeps only its keyed hash.
+    pub note: Option<String>,
+}
+
+/// A reason, required to reject or cancel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why (1–2000 characters). Stored with the request; audit keeps only its keyed hash.
+    pub reason: String,
+}
+
+/// A later due date and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendBody {
+    /// The new due date: later than the current one and at most two months
+    /// after the original due date (Art. 12(3)).
+    pub due_at: DateTime<Utc>,
+    /// Why the extension is needed (1–2000 characters); the subject must be told.
+    pub reason: String,
+}
+
+fn reason_text(pointer: &str, text: &str) -> Result<(), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::validation(pointer, "is required and must not be blank"));
+    }
+    if text.chars().count() > MAX_REASON {
+        return Err(ApiError::validation(pointer, format!("must be at most {MAX_REASON} characters")));
+    }
+    Ok(())
+}
+
+async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    event: RequestEvent,
+    text: Option<(&str, String)>,
+) -> Result<Json<RequestView>, ApiError> {
+    let four_eyes = matches!(event, RequestEvent::Approve | RequestEvent::Reject);
+    let audit_data = match &text {
+        Some((label, t)) => serde_json::json!({ format!("{label}_hash"): state.hasher.hash_text(label, t).0 }),
+        None => serde_json::json!({}),
+    };
+    let reason = text.and_then(|(label, t)| (label == "reason").then_some(t));
+    let change = StatusChange { event, actor: caller.sub.clone(), reason, four_eyes, audit_data };
+    let record = state.store.transition(id, change).await?;
+    tracing::info!(request.id = %id, request.status = record.status.as_str(), event = event.as_str(), "request transitioned");
+    Ok(Json(RequestView::from(&record)))
+}
+
+/// Approve the plan (four-eyes: not by the request's creator).
+///
+/// Legal only while the request is `awaiting_approval`; otherwise 409.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/approve",
+    operation_id = "approve_request",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    request_body(content = Option<ApproveBody>, description = "Optional note"),
+    responses((status = 200, description = "Approved", body = RequestView), RequestIdProblems, TransitionProblems, BodyProblems, AuthProblems, ServerProblems),
+    security(("bearer" = []))
+)]
+pub async fn approve_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<AppPath<Uuid>, ApiError>,
+    body: Result<OptionalJson<ApproveBody>, ApiError>,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require(Role::Approver)?;
+    let AppPath(id) = id?;
+    let OptionalJson(body) = body?;
+    let note = body.and_then(|b| b.note);
+    if let Some(n) = &note {
+        reason_text("/note", n)?;
+    }
+    apply(&state, &caller, id, RequestEvent::Approve, note.map(|n| ("note", n))).await
+}
+
+/// Reject the request with a reason (four-eyes: not by its creator).
+///
+/// Legal while `received`, `planning` or `awaiting_approval`.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/reject",
+    operation_id = "reject_request",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    request_body = ReasonBody,
+    responses((status = 200, description = "Rejected", body = RequestView), RequestIdProblems, TransitionProblems, BodyProblems, AuthProblems, ServerProblems),
+    security(("bearer" = []))
+)]
+pub async fn reject_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<AppPath<Uuid>, ApiError>,
+    body: Result<AppJson<ReasonBody>, ApiError>,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require(Role::Approver)?;
+    let AppPath(id) = id?;
+    let AppJson(body) = body?;
+    reason_text("/reason", &body.reason)?;
+    apply(&state, &caller, id, RequestEvent::Reject, Some(("reason", body.reason))).await
+}
+
+/// Cancel the request with a reason. Legal in every non-terminal status.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/cancel",
+    operation_id = "cancel_request",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    request_body = ReasonBody,
+    responses((status = 200, description = "Cancelled", body = RequestView), RequestIdProblems, TransitionProblems, BodyProblems, AuthProblems, ServerProblems),
+    security(("bearer" = []))
+)]
+pub async fn cancel_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<AppPath<Uuid>, ApiError>,
+    body: Result<AppJson<ReasonBody>, ApiError>,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require(Role::Requester)?;
+    let AppPath(id) = id?;
+    let AppJson(body) = body?;
+    reason_text("/reason", &body.reason)?;
+    apply(&state, &caller, id, RequestEvent::Cancel, Some(("reason", body.reason))).await
+}
+
+/// Extend the due date (Art. 12(3)): at most two months past the original
+/// due date, with a reason. Refused (409) once the request is closed.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/extend",
+    operation_id = "extend_request",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    request_body = ExtendBody,
+    responses((status = 200, description = "Extended", body = RequestView), RequestIdProblems, TransitionProblems, BodyProblems, AuthProblems, ServerProblems),
+    security(("bearer" = []))
+)]
+pub async fn extend_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<AppPath<Uuid>, ApiError>,
+    body: Result<AppJson<ExtendBody>, ApiError>,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require(Role::Requester)?;
+    let AppPath(id) = id?;
+    let AppJson(body) = body?;
+    reason_text("/reason", &body.reason)?;
+    let extension = Extension {
+        actor: caller.sub.clone(),
+        new_due_at: body.due_at,
+        audit_data: serde_json::json!({ "reason_hash": state.hasher.hash_text("reason", &body.reason).0 }),
+        reason: body.reason,
+    };
+    let record = state.store.extend(id, extension).await?;
+    tracing::info!(request.id = %id, "request extended");
+    Ok(Json(RequestView::from(&record)))
+}

@@ -1,0 +1,243 @@
+//! `POST /v1/requests`: parse the subject at the edge, then store the
+//! request, its identifiers and its audit event in one transaction.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use lethe_domain::request::default_due_at;
+use lethe_domain::{FieldError, RequestKind, Subject, SubjectInput};
+use lethe_store::{AuditEntry, CreateOutcome, IdempotencyClaim, NewIdentifier, NewRequest};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::auth::{Caller, Role};
+use crate::extract::AppJson;
+use crate::problem::ApiError;
+use crate::requests::view::RequestView;
+use crate::responses::{AuthProblems, BodyProblems, ServerProblems};
+use crate::AppState;
+
+/// Longest accepted `external_id`.
+const MAX_EXTERNAL_ID: usize = 200;
+/// Longest accepted `note`.
+const MAX_NOTE: usize = 4000;
+/// Longest accepted `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// A new data-subject request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    pub kind: RequestKind,
+    pub subject: SubjectBody,
+    /// The ticket key of the system that raised it (at most 200 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Defaults to one month after receipt (Art. 12(3)); may be earlier (a
+    /// request received earlier by letter), never later: use `extend`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Free text for officers (at most 4000 characters). Stored with the
+    /// request; the audit log holds only its keyed hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The data subject, named by one or more identifiers (at most 20 per list).
+/// Unknown fields are refused, so a misspelt list never silently drops an
+/// identifier.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"emails": ["jane.doe@example.com"], "phones": ["+44 1632 960855"]}))]
+pub struct SubjectBody {
+    /// Email addresses; compared case-insensitively.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Phone numbers in any common shape; numbers without a country code use
+    /// the configured default region.
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Names as `First Last`, `LAST, First` or `Lastname,Firstname`. A match
+    /// on a name alone is weak.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Customer account or card numbers.
+    #[serde(default)]
+    pub account_numbers: Vec<String>,
+    /// CloudLink user ids.
+    #[serde(default)]
+    pub cloudlink_user_ids: Vec<String>,
+    /// Directory accounts: `DOMAIN\user`, `user@domain` or a bare account name.
+    #[serde(default)]
+    pub directory_accounts: Vec<String>,
+}
+
+impl std::fmt::Debug for SubjectBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SubjectBody(<{} identifiers redacted>)", self.len())
+    }
+}
+
+impl SubjectBody {
+    fn len(&self) -> usize {
+        self.emails.len()
+            + self.phones.len()
+            + self.names.len()
+            + self.account_numbers.len()
+            + self.cloudlink_user_ids.len()
+            + self.directory_accounts.len()
+    }
+
+    fn to_input(&self) -> SubjectInput {
+        SubjectInput {
+            emails: self.emails.clone(),
+            phones: self.phones.clone(),
+            names: self.names.clone(),
+            account_numbers: self.account_numbers.clone(),
+            cloudlink_user_ids: self.cloudlink_user_ids.clone(),
+            directory_accounts: self.directory_accounts.clone(),
+        }
+    }
+}
+
+/// Create a request.
+///
+/// Honours `Idempotency-Key` (scoped to the caller, kept 24 hours): a retry
+/// with the same key and body returns the first response and creates
+/// nothing (header `Idempotent-Replayed: true`); the same key with another
+/// body is refused with 422.
+#[utoipa::path(
+    post,
+    path = "/v1/requests",
+    operation_id = "create_request",
+    tag = "requests",
+    request_body = CreateRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–255 visible ASCII characters")),
+    responses(
+        (status = 201, description = "Created (or replayed)", body = RequestView),
+        BodyProblems, AuthProblems, ServerProblems,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<AppJson<CreateRequest>, ApiError>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Requester)?;
+    let idempotency_key = idempotency_key(&headers)?;
+    let AppJson(body) = body?;
+    let subject = Subject::parse(&body.subject.to_input(), state.settings.default_region).map_err(|errors| {
+        ApiError::InvalidIdentifier(
+            errors
+                .into_iter()
+                .map(|e| FieldError { pointer: format!("/subject{}", e.pointer), detail: e.detail })
+                .collect(),
+        )
+    })?;
+    validate_text("/external_id", body.external_id.as_deref(), MAX_EXTERNAL_ID)?;
+    validate_text("/note", body.note.as_deref(), MAX_NOTE)?;
+
+    let received_at = Utc::now();
+    let default_due = default_due_at(received_at);
+    let due_at = match body.due_at {
+        Some(due) if due > default_due => {
+            return Err(ApiError::validation(
+                "/due_at",
+                "may not be later than one month after receipt; use POST /v1/requests/{id}/extend with a reason",
+            ))
+        }
+        Some(due) => due,
+        None => default_due,
+    };
+
+    let identifiers: Vec<NewIdentifier> = subject
+        .identifiers()
+        .into_iter()
+        .map(|p| NewIdentifier {
+            kind: p.kind,
+            hash: state.hasher.hash(p.kind, &p.normalised).0,
+            hint: p.hint,
+            value: p.normalised,
+        })
+        .collect();
+    let audit = AuditEntry {
+        actor: caller.sub.clone(),
+        kind: "request.create".into(),
+        data: serde_json::json!({
+            "kind": body.kind,
+            "external_id": body.external_id,
+            "due_at": due_at,
+            "identifiers": identifiers.iter().map(|i| serde_json::json!({"kind": i.kind, "hash": i.hash})).collect::<Vec<_>>(),
+            "note_hash": body.note.as_deref().map(|n| state.hasher.hash_text("note", n).0),
+        }),
+    };
+    let claim = idempotency_key.map(|key| IdempotencyClaim {
+        actor: caller.sub.clone(),
+        key,
+        fingerprint: fingerprint(&body),
+    });
+    let new = NewRequest {
+        id: uuid::Uuid::now_v7(),
+        kind: body.kind,
+        external_id: body.external_id,
+        received_at,
+        due_at,
+        note: body.note,
+        created_by: caller.sub,
+        identifiers,
+    };
+    let respond = |record: &lethe_store::RequestRecord| {
+        serde_json::to_value(RequestView::from(record)).unwrap_or(serde_json::Value::Null)
+    };
+    match state.store.create_request(new, claim, audit, &respond).await? {
+        CreateOutcome::Created { record, response } => {
+            tracing::info!(request.id = %record.id, request.kind = record.kind.as_str(), "request created");
+            Ok(created(record.id, response, false))
+        }
+        CreateOutcome::Replayed { request_id, response } => {
+            tracing::info!(request.id = %request_id, "idempotent replay");
+            Ok(created(request_id, response, true))
+        }
+        CreateOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
+    }
+}
+
+fn created(id: uuid::Uuid, body: serde_json::Value, replayed: bool) -> Response {
+    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/requests/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidIdempotencyKey("Idempotency-Key must be visible ASCII"))?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::InvalidIdempotencyKey("Idempotency-Key must be 1–255 visible ASCII characters"));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+fn validate_text(pointer: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    match value {
+        Some(v) if v.trim().is_empty() => Err(ApiError::validation(pointer, "must not be blank; leave it out instead")),
+        Some(v) if v.chars().count() > max => Err(ApiError::validation(pointer, format!("must be at most {max} characters"))),
+        _ => Ok(()),
+    }
+}
+
+/// SHA-256 of the body as parsed (field order and whitespace do not matter).
+fn fingerprint(body: &CreateRequest) -> String {
+    let canonical = serde_json::to_value(body).and_then(|v| serde_json::to_vec(&v)).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}

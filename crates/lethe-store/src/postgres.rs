@@ -1,0 +1,101 @@
+//! The PostgreSQL backend: several lethe processes share one database.
+//!
+//! Every write transaction that appends to the audit chain first takes one
+//! transaction-scoped advisory lock, so appends from all processes are
+//! serialised and the chain stays linear. Migrations are run explicitly
+//! (`lethe migrate`), never on connect, so several processes starting at
+//! once do not race on the schema.
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::audit::AuditKey;
+use crate::backend::impl_store;
+use crate::error::StoreError;
+
+/// The advisory lock key of the audit chain ("lethe" in ASCII).
+const AUDIT_LOCK: i64 = 0x6c_65_74_68_65;
+
+/// The store on a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    audit_key: AuditKey,
+}
+
+impl PgStore {
+    /// Connects with a `postgres://` URL. Does not migrate.
+    pub async fn connect(url: &str, audit_key: AuditKey) -> Result<Self, StoreError> {
+        Self::connect_with(PgConnectOptions::from_str(url)?, audit_key).await
+    }
+
+    /// Connects with explicit options (tests set `search_path` to a schema
+    /// of their own). Does not migrate.
+    pub async fn connect_with(
+        options: PgConnectOptions,
+        audit_key: AuditKey,
+    ) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, audit_key })
+    }
+
+    /// Brings the schema up to date (`lethe migrate`); sqlx's own lock
+    /// keeps concurrent runs apart.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The pool, for tests that inspect or tamper with rows directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A transaction holding the audit chain's advisory lock until it ends.
+    async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(AUDIT_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(WriteTx { tx })
+    }
+
+    /// One snapshot for the whole walk, so concurrent appends after it
+    /// started do not look like a head mismatch.
+    async fn begin_snapshot(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("set transaction isolation level repeatable read, read only")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
+/// A write transaction holding the audit advisory lock.
+struct WriteTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl WriteTx {
+    fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
+
+    async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.tx.rollback().await?)
+    }
+}
+
+impl_store!(PgStore, PgConnection, "postgres");

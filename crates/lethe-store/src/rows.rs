@@ -1,0 +1,167 @@
+//! Rows as the database returns them, and their conversion into model types.
+//!
+//! Both backends decode the same structs (`FromRow` is generic over the
+//! database); a stored name the domain does not know is `StoreError::Corrupt`
+//! rather than a panic, since it means corruption or a newer schema.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use lethe_domain::{IdentifierKind, RequestKind, RequestStatus, StepStatus};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::model::{AuditEvent, IdentifierRecord, RequestRecord};
+
+/// One `request` row, in the column order of `sql::REQUEST_COLUMNS`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RequestRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub external_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub original_due_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub status_reason: Option<String>,
+    pub extension_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl RequestRow {
+    /// The stored status, checked against the domain's names.
+    pub fn status(&self) -> Result<RequestStatus, StoreError> {
+        RequestStatus::parse(&self.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown request status {:?}", self.status)))
+    }
+}
+
+/// One identifier, without its clear value (which is never read back here).
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdentifierRow {
+    pub request_id: Uuid,
+    pub kind: String,
+    pub hash: String,
+    pub hint: String,
+    pub destroyed_at: Option<DateTime<Utc>>,
+}
+
+/// Steps of one request in one status.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StepCountRow {
+    pub request_id: Uuid,
+    pub status: String,
+    pub n: i64,
+}
+
+/// An idempotency claim as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdempotencyRow {
+    pub fingerprint: String,
+    pub request_id: Option<Uuid>,
+    pub response: Option<String>,
+}
+
+/// The single `audit_head` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct HeadRow {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// One `audit_event` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub request_id: Option<Uuid>,
+    pub kind: String,
+    pub data: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        AuditEvent {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            request_id: r.request_id,
+            kind: r.kind,
+            data: r.data,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+/// Joins a page of requests with their identifiers (already in ordinal
+/// order) and step counts, keeping the order of `requests`.
+pub(crate) fn assemble(
+    requests: Vec<RequestRow>,
+    identifiers: Vec<IdentifierRow>,
+    counts: Vec<StepCountRow>,
+) -> Result<Vec<RequestRecord>, StoreError> {
+    let mut idents: HashMap<Uuid, Vec<IdentifierRecord>> = HashMap::new();
+    for row in identifiers {
+        let kind = IdentifierKind::parse(&row.kind).ok_or_else(|| {
+            StoreError::Corrupt(format!("unknown identifier kind {:?}", row.kind))
+        })?;
+        idents
+            .entry(row.request_id)
+            .or_default()
+            .push(IdentifierRecord {
+                kind,
+                hash: row.hash,
+                hint: row.hint,
+                destroyed_at: row.destroyed_at,
+            });
+    }
+    let mut steps: HashMap<Uuid, BTreeMap<StepStatus, i64>> = HashMap::new();
+    for row in counts {
+        let status = StepStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown step status {:?}", row.status)))?;
+        steps
+            .entry(row.request_id)
+            .or_default()
+            .insert(status, row.n);
+    }
+    requests
+        .into_iter()
+        .map(|row| {
+            let status = row.status()?;
+            let kind = RequestKind::parse(&row.kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown request kind {:?}", row.kind))
+            })?;
+            let found = steps.remove(&row.id).unwrap_or_default();
+            let step_counts = StepStatus::ALL
+                .into_iter()
+                .map(|s| (s, found.get(&s).copied().unwrap_or(0)))
+                .collect();
+            Ok(RequestRecord {
+                id: row.id,
+                kind,
+                status,
+                external_id: row.external_id,
+                received_at: row.received_at,
+                due_at: row.due_at,
+                original_due_at: row.original_due_at,
+                note: row.note,
+                created_by: row.created_by,
+                updated_at: row.updated_at,
+                status_reason: row.status_reason,
+                extension_reason: row.extension_reason,
+                decided_by: row.decided_by,
+                decided_at: row.decided_at,
+                identifiers: idents.remove(&row.id).unwrap_or_default(),
+                step_counts,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,50 @@
+//! lethe-store's integration tests: one conformance suite, run on SQLite and
+//! on PostgreSQL, so both backends keep the same contract.
+
+mod conformance;
+mod harness;
+
+/// Generates one `#[tokio::test]` per backend for each conformance case.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let h = crate::harness::Harness::sqlite().await;
+                    crate::conformance::$case(&h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let Some(h) = crate::harness::Harness::postgres().await else { return };
+                    crate::conformance::$case(&h).await;
+                    h.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    create_and_get_round_trip,
+    list_filters_and_cursor_pagination,
+    transition_along_the_legal_path,
+    illegal_transition_writes_nothing,
+    four_eyes_refuses_the_creator,
+    extend_is_bounded,
+    idempotent_replay_and_key_reuse,
+    expired_key_does_not_replay,
+    concurrent_duplicates_create_one_request,
+    list_audit_filters_and_pages,
+    audit_verifies_an_untouched_chain,
+    audit_detects_altered_data,
+    audit_detects_a_deleted_middle_event,
+    audit_detects_a_deleted_last_event,
+    audit_detects_a_forged_appended_event,
+    audit_holds_no_identifier_values,
+);

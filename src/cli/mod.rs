@@ -1,0 +1,108 @@
+//! The command line (SPEC §1): `serve`, `migrate`, `token`, `openapi`,
+//! `audit verify`, `demo`.
+
+mod audit;
+mod config;
+mod demo;
+mod serve;
+mod token;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use config::Config;
+
+/// lethe: GDPR access and erasure across a Mitel contact-center estate.
+#[derive(Debug, Parser)]
+#[command(name = "lethe", version, about)]
+struct Cli {
+    /// Configuration file; settings can also come from `LETHE__SECTION__KEY` variables.
+    #[arg(long, global = true, env = "LETHE_CONFIG", default_value = "lethe.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (SQLite stores are migrated on start).
+    Serve,
+    /// Apply the store's migrations (PostgreSQL; SQLite migrates itself).
+    Migrate,
+    /// Mint a development HS256 token from the configured secret.
+    Token(token::TokenArgs),
+    /// Write the OpenAPI document.
+    Openapi {
+        /// Where to write it; `-` for standard output.
+        #[arg(long, default_value = "openapi/openapi.json")]
+        out: PathBuf,
+    },
+    /// Audit log commands.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
+    /// Run lethe on a throwaway SQLite store with generated secrets and print
+    /// how to send a first request.
+    Demo(demo::DemoArgs),
+}
+
+/// Parses arguments, runs the command, and turns failure into exit code 1
+/// (or 2 for a broken audit chain, so scripts can tell them apart).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => serve::run(&Config::load(&cli.config)?).await.map(|()| ExitCode::SUCCESS),
+            Command::Migrate => serve::migrate(&Config::load(&cli.config)?).await.map(|()| ExitCode::SUCCESS),
+            Command::Token(args) => token::run(&Config::load(&cli.config)?, &args).map(|()| ExitCode::SUCCESS),
+            Command::Openapi { out } => write_openapi(&out).map(|()| ExitCode::SUCCESS),
+            Command::Audit { command } => audit::run(&Config::load(&cli.config)?, command).await,
+            Command::Demo(args) => demo::run(args).await.map(|()| ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
+    let json = lethe_api::openapi_json();
+    if out.as_os_str() == "-" {
+        print!("{json}");
+        return Ok(());
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(out, json)?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Logs go to standard error; `LETHE_LOG=json` switches to JSON lines.
+/// Filter with `RUST_LOG` (default `info`).
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("LETHE_LOG").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
