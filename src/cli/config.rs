@@ -82,22 +82,33 @@ fn default_region() -> String {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: default_listen() }
+        Self {
+            listen: default_listen(),
+        }
     }
 }
 impl Default for StoreConfig {
     fn default() -> Self {
-        Self { url: default_store_url() }
+        Self {
+            url: default_store_url(),
+        }
     }
 }
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { hs256_secret: None, public_keys: Vec::new(), leeway_secs: default_leeway() }
+        Self {
+            hs256_secret: None,
+            public_keys: Vec::new(),
+            leeway_secs: default_leeway(),
+        }
     }
 }
 impl Default for IdentifierConfig {
     fn default() -> Self {
-        Self { default_region: default_region(), hash_key: None }
+        Self {
+            default_region: default_region(),
+            hash_key: None,
+        }
     }
 }
 
@@ -109,10 +120,21 @@ impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let settings = ::config::Config::builder()
             .add_source(::config::File::from(path).required(false))
-            .add_source(::config::Environment::with_prefix("LETHE").prefix_separator("__").separator("__"))
+            .add_source(
+                ::config::Environment::with_prefix("LETHE")
+                    .prefix_separator("__")
+                    .separator("__"),
+            )
             .build()
-            .with_context(|| format!("reading configuration from {} and LETHE__* variables", path.display()))?;
-        let config: Config = settings.try_deserialize().context("configuration is not valid")?;
+            .with_context(|| {
+                format!(
+                    "reading configuration from {} and LETHE__* variables",
+                    path.display()
+                )
+            })?;
+        let config: Config = settings
+            .try_deserialize()
+            .context("configuration is not valid")?;
         config.validate()?;
         Ok(config)
     }
@@ -121,7 +143,10 @@ impl Config {
         if lethe_domain::PhoneRegion::parse(&self.identifiers.default_region).is_none() {
             bail!("identifiers.default_region must be an ISO 3166 alpha-2 code such as GB");
         }
-        for (name, secret) in [("auth.hs256_secret", &self.auth.hs256_secret), ("identifiers.hash_key", &self.identifiers.hash_key)] {
+        for (name, secret) in [
+            ("auth.hs256_secret", &self.auth.hs256_secret),
+            ("identifiers.hash_key", &self.identifiers.hash_key),
+        ] {
             if let Some(s) = secret {
                 if s.expose_secret().len() < MIN_SECRET {
                     bail!("{name} must be at least {MIN_SECRET} bytes");

@@ -33,18 +33,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let hash_key = random_secret();
     let jwt_secret = random_secret();
-    let store = SqliteStore::open(&dir.join("lethe.db"), super::serve::audit_key(&hash_key)).await?;
+    let store =
+        SqliteStore::open(&dir.join("lethe.db"), super::serve::audit_key(&hash_key)).await?;
     let app = lethe_api::app(
         Arc::new(store),
         Arc::new(Authenticator::new(Some(&jwt_secret), Vec::new(), 30)),
         Arc::new(IdentifierHasher::new(&hash_key)),
-        ApiSettings { default_region: PhoneRegion::parse("GB").expect("GB is a region") },
+        ApiSettings {
+            default_region: PhoneRegion::parse("GB").expect("GB is a region"),
+        },
     );
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     let base = format!("http://{}", listener.local_addr()?);
     let ttl = 8 * 3600;
-    let alice = lethe_api::auth::mint_hs256(&jwt_secret, "alice", &[Role::Requester, Role::Viewer], ttl)?;
-    let bob = lethe_api::auth::mint_hs256(&jwt_secret, "bob", &[Role::Approver, Role::Viewer], ttl)?;
+    let alice =
+        lethe_api::auth::mint_hs256(&jwt_secret, "alice", &[Role::Requester, Role::Viewer], ttl)?;
+    let bob =
+        lethe_api::auth::mint_hs256(&jwt_secret, "bob", &[Role::Approver, Role::Viewer], ttl)?;
     let admin = lethe_api::auth::mint_hs256(&jwt_secret, "root", &[Role::Admin], ttl)?;
     println!(
         r#"lethe demo: API on {base}, store {store}

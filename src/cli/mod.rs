@@ -19,7 +19,12 @@ pub use config::Config;
 #[command(name = "lethe", version, about)]
 struct Cli {
     /// Configuration file; settings can also come from `LETHE__SECTION__KEY` variables.
-    #[arg(long, global = true, env = "LETHE_CONFIG", default_value = "lethe.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "LETHE_CONFIG",
+        default_value = "lethe.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -63,9 +68,15 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve => serve::run(&Config::load(&cli.config)?).await.map(|()| ExitCode::SUCCESS),
-            Command::Migrate => serve::migrate(&Config::load(&cli.config)?).await.map(|()| ExitCode::SUCCESS),
-            Command::Token(args) => token::run(&Config::load(&cli.config)?, &args).map(|()| ExitCode::SUCCESS),
+            Command::Serve => serve::run(&Config::load(&cli.config)?)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Migrate => serve::migrate(&Config::load(&cli.config)?)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Token(args) => {
+                token::run(&Config::load(&cli.config)?, &args).map(|()| ExitCode::SUCCESS)
+            }
             Command::Openapi { out } => write_openapi(&out).map(|()| ExitCode::SUCCESS),
             Command::Audit { command } => audit::run(&Config::load(&cli.config)?, command).await,
             Command::Demo(args) => demo::run(args).await.map(|()| ExitCode::SUCCESS),
@@ -98,8 +109,11 @@ fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
 /// Filter with `RUST_LOG` (default `info`).
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("LETHE_LOG").as_deref() == Ok("json") {
         builder.json().init();
     } else {

@@ -33,10 +33,14 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let store = SqliteStore::open(path, key).await.context("opening the SQLite store")?;
+        let store = SqliteStore::open(path, key)
+            .await
+            .context("opening the SQLite store")?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PgStore::connect(url, key).await.context("connecting to the PostgreSQL store")?;
+        let store = PgStore::connect(url, key)
+            .await
+            .context("connecting to the PostgreSQL store")?;
         Ok(Arc::new(store))
     } else {
         bail!("store.url must start with sqlite:// or postgres://")
@@ -60,15 +64,24 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 pub fn authenticator(config: &Config) -> anyhow::Result<Authenticator> {
     let mut keys = Vec::new();
     for pk in &config.auth.public_keys {
-        let pem = std::fs::read(&pk.pem_file).with_context(|| format!("reading {}", pk.pem_file.display()))?;
+        let pem = std::fs::read(&pk.pem_file)
+            .with_context(|| format!("reading {}", pk.pem_file.display()))?;
         let (algorithm, key) = match pk.algorithm.as_str() {
             "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(&pem)?),
             "ES256" => (Algorithm::ES256, DecodingKey::from_ec_pem(&pem)?),
             other => bail!("auth.public_keys: algorithm {other} is not supported (RS256, ES256)"),
         };
-        keys.push(PublicKey { kid: pk.kid.clone(), algorithm, key });
+        keys.push(PublicKey {
+            kid: pk.kid.clone(),
+            algorithm,
+            key,
+        });
     }
-    let secret = config.auth.hs256_secret.as_ref().map(|s| s.expose_secret().as_bytes());
+    let secret = config
+        .auth
+        .hs256_secret
+        .as_ref()
+        .map(|s| s.expose_secret().as_bytes());
     if secret.is_none() && keys.is_empty() {
         bail!("no token can be verified: set auth.hs256_secret or auth.public_keys");
     }
@@ -77,12 +90,15 @@ pub fn authenticator(config: &Config) -> anyhow::Result<Authenticator> {
 
 /// Builds the whole application from configuration and an opened store.
 pub fn app(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<axum::Router> {
-    let region = PhoneRegion::parse(&config.identifiers.default_region).context("identifiers.default_region")?;
+    let region = PhoneRegion::parse(&config.identifiers.default_region)
+        .context("identifiers.default_region")?;
     Ok(lethe_api::app(
         store,
         Arc::new(authenticator(config)?),
         Arc::new(IdentifierHasher::new(config.hash_key()?)),
-        ApiSettings { default_region: region },
+        ApiSettings {
+            default_region: region,
+        },
     ))
 }
 
@@ -94,7 +110,9 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
     tracing::info!(listen = %listener.local_addr()?, store = store.backend(), "lethe serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
     tracing::info!("lethe stopped");
     Ok(())
 }
@@ -105,7 +123,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -28,7 +28,9 @@ fn parse_role(s: &str) -> Result<Role, String> {
 /// Parses `90s`, `30m`, `1h`, `7d` (or plain seconds) into seconds.
 pub fn parse_ttl(s: &str) -> Result<u64, String> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a duration like 30m or 1h"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30m or 1h"))?;
     let mult = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -46,7 +48,12 @@ pub fn run(config: &Config, args: &TokenArgs) -> anyhow::Result<()> {
         .hs256_secret
         .as_ref()
         .context("auth.hs256_secret is not set (lethe.toml or LETHE__AUTH__HS256_SECRET)")?;
-    let token = lethe_api::auth::mint_hs256(secret.expose_secret().as_bytes(), &args.sub, &args.roles, args.ttl)?;
+    let token = lethe_api::auth::mint_hs256(
+        secret.expose_secret().as_bytes(),
+        &args.sub,
+        &args.roles,
+        args.ttl,
+    )?;
     println!("{token}");
     Ok(())
 }

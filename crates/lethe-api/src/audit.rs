@@ -75,13 +75,21 @@ pub async fn list_audit_events(
     let AppQuery(q) = query?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::InvalidQuery("limit must be between 1 and 1000".into()));
+        return Err(ApiError::InvalidQuery(
+            "limit must be between 1 and 1000".into(),
+        ));
     }
     let events = state
         .store
-        .list_audit(&AuditFilter { request_id: q.request_id, after_seq: q.after_seq, limit })
+        .list_audit(&AuditFilter {
+            request_id: q.request_id,
+            after_seq: q.after_seq,
+            limit,
+        })
         .await?;
-    let next_after_seq = (events.len() == limit as usize).then(|| events.last().map(|e| e.seq)).flatten();
+    let next_after_seq = (events.len() == limit as usize)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
     let items = events
         .into_iter()
         .map(|e| AuditEventView {
@@ -95,5 +103,8 @@ pub async fn list_audit_events(
             hash: e.hash,
         })
         .collect();
-    Ok(Json(AuditPage { items, next_after_seq }))
+    Ok(Json(AuditPage {
+        items,
+        next_after_seq,
+    }))
 }

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -91,52 +93,88 @@ impl Authenticator {
     pub fn new(hs256_secret: Option<&[u8]>, public_keys: Vec<PublicKey>, leeway_secs: u64) -> Self {
         Self {
             hs256: hs256_secret.map(DecodingKey::from_secret),
-            public_keys: public_keys.into_iter().map(|k| (k.kid.clone(), k)).collect(),
+            public_keys: public_keys
+                .into_iter()
+                .map(|k| (k.kid.clone(), k))
+                .collect(),
             leeway_secs,
         }
     }
 
     /// Verifies a token and returns its claims.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        let header = decode_header(token).map_err(|_| ApiError::Unauthenticated("the bearer token is not a valid JWT"))?;
+        let header = decode_header(token)
+            .map_err(|_| ApiError::Unauthenticated("the bearer token is not a valid JWT"))?;
         let (key, alg) = match header.alg {
             Algorithm::HS256 => (
-                self.hs256.as_ref().ok_or(ApiError::Unauthenticated("HS256 tokens are not accepted"))?,
+                self.hs256
+                    .as_ref()
+                    .ok_or(ApiError::Unauthenticated("HS256 tokens are not accepted"))?,
                 Algorithm::HS256,
             ),
             Algorithm::RS256 | Algorithm::ES256 => {
-                let kid = header.kid.as_deref().ok_or(ApiError::Unauthenticated("the token has no key id (kid)"))?;
-                let pk = self.public_keys.get(kid).ok_or(ApiError::Unauthenticated("the token's key id (kid) is unknown"))?;
+                let kid = header
+                    .kid
+                    .as_deref()
+                    .ok_or(ApiError::Unauthenticated("the token has no key id (kid)"))?;
+                let pk = self.public_keys.get(kid).ok_or(ApiError::Unauthenticated(
+                    "the token's key id (kid) is unknown",
+                ))?;
                 if pk.algorithm != header.alg {
-                    return Err(ApiError::Unauthenticated("the token's algorithm does not match its key"));
+                    return Err(ApiError::Unauthenticated(
+                        "the token's algorithm does not match its key",
+                    ));
                 }
                 (&pk.key, pk.algorithm)
             }
-            _ => return Err(ApiError::Unauthenticated("the token's algorithm is not accepted")),
+            _ => {
+                return Err(ApiError::Unauthenticated(
+                    "the token's algorithm is not accepted",
+                ))
+            }
         };
         let mut validation = Validation::new(alg);
         validation.leeway = self.leeway_secs;
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation.validate_aud = false;
-        decode::<Claims>(token, key, &validation).map(|d| d.claims).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as K;
-            ApiError::Unauthenticated(match e.kind() {
-                K::ExpiredSignature => "the bearer token has expired",
-                K::ImmatureSignature => "the bearer token is not valid yet (nbf)",
-                K::InvalidSignature => "the bearer token's signature is not valid",
-                K::MissingRequiredClaim(_) => "the bearer token lacks a required claim (exp, sub)",
-                _ => "the bearer token is not valid",
+        decode::<Claims>(token, key, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                ApiError::Unauthenticated(match e.kind() {
+                    K::ExpiredSignature => "the bearer token has expired",
+                    K::ImmatureSignature => "the bearer token is not valid yet (nbf)",
+                    K::InvalidSignature => "the bearer token's signature is not valid",
+                    K::MissingRequiredClaim(_) => {
+                        "the bearer token lacks a required claim (exp, sub)"
+                    }
+                    _ => "the bearer token is not valid",
+                })
             })
-        })
     }
 }
 
 /// Mints an HS256 development token (`lethe token`).
-pub fn mint_hs256(secret: &[u8], sub: &str, roles: &[Role], ttl_secs: u64) -> Result<String, jsonwebtoken::errors::Error> {
+pub fn mint_hs256(
+    secret: &[u8],
+    sub: &str,
+    roles: &[Role],
+    ttl_secs: u64,
+) -> Result<String, jsonwebtoken::errors::Error> {
     let now = chrono::Utc::now().timestamp().max(0) as u64;
-    let claims = Claims { sub: sub.to_owned(), roles: roles.to_vec(), exp: now + ttl_secs, nbf: None, iat: Some(now) };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))
+    let claims = Claims {
+        sub: sub.to_owned(),
+        roles: roles.to_vec(),
+        exp: now + ttl_secs,
+        nbf: None,
+        iat: Some(now),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
 }
 
 /// The authenticated caller of a handler.
@@ -152,14 +190,19 @@ impl Caller {
         if self.roles.contains(&role) || self.roles.contains(&Role::Admin) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("this operation needs the `{}` role", role.as_str())))
+            Err(ApiError::Forbidden(format!(
+                "this operation needs the `{}` role",
+                role.as_str()
+            )))
         }
     }
 
     /// Reading requests is open to every role.
     pub fn require_any(&self) -> Result<(), ApiError> {
         if self.roles.is_empty() {
-            Err(ApiError::Forbidden("this operation needs one of the roles requester, approver, viewer, admin".into()))
+            Err(ApiError::Forbidden(
+                "this operation needs one of the roles requester, approver, viewer, admin".into(),
+            ))
         } else {
             Ok(())
         }
@@ -169,18 +212,28 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let value = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthenticated("send `Authorization: Bearer <token>`"))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let value = parts.headers.get(axum::http::header::AUTHORIZATION).ok_or(
+            ApiError::Unauthenticated("send `Authorization: Bearer <token>`"),
+        )?;
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .ok_or(ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .ok_or(ApiError::Unauthenticated(
+                "the Authorization header must be `Bearer <token>`",
+            ))?;
         let claims = auth_of(state).verify(token.trim())?;
-        Ok(Caller { sub: claims.sub, roles: claims.roles })
+        Ok(Caller {
+            sub: claims.sub,
+            roles: claims.roles,
+        })
     }
 }
 

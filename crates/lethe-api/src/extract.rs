@@ -33,17 +33,22 @@ where
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
-        JsonRejection::JsonSyntaxError(err) => {
-            ApiError::MalformedJson(format!("the body is not valid JSON: {}", sanitise(&err.body_text())))
-        }
+        JsonRejection::JsonSyntaxError(err) => ApiError::MalformedJson(format!(
+            "the body is not valid JSON: {}",
+            sanitise(&err.body_text())
+        )),
         JsonRejection::JsonDataError(err) => ApiError::InvalidBody(format!(
             "the body does not match the schema: {}",
             sanitise(&err.body_text())
         )),
-        JsonRejection::BytesRejection(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+        JsonRejection::BytesRejection(err)
+            if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
             ApiError::PayloadTooLarge(BODY_LIMIT)
         }
-        other => ApiError::MalformedJson(format!("the body could not be read ({})", other.status())),
+        other => {
+            ApiError::MalformedJson(format!("the body could not be read ({})", other.status()))
+        }
     }
 }
 
@@ -51,13 +56,28 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 /// and drops any value it quotes, so a mistyped phone number is not echoed.
 pub fn sanitise(message: &str) -> String {
     // axum prefixes "Failed to deserialize the JSON body into the target type: ".
-    let message = message.rsplit_once("target type: ").map_or(message, |(_, m)| m);
-    let keep_whole = ["missing field", "unknown field", "duplicate field", "EOF", "expected value", "trailing"];
+    let message = message
+        .rsplit_once("target type: ")
+        .map_or(message, |(_, m)| m);
+    let keep_whole = [
+        "missing field",
+        "unknown field",
+        "duplicate field",
+        "EOF",
+        "expected value",
+        "trailing",
+    ];
     if keep_whole.iter().any(|k| message.contains(k)) {
         return message.to_owned();
     }
-    let location = message.rfind(" at line ").map(|i| &message[i..]).unwrap_or("");
-    let path = message.split_once(": ").map(|(p, _)| p).filter(|p| !p.contains(' '));
+    let location = message
+        .rfind(" at line ")
+        .map(|i| &message[i..])
+        .unwrap_or("");
+    let path = message
+        .split_once(": ")
+        .map(|(p, _)| p)
+        .filter(|p| !p.contains(' '));
     let expected = message
         .split_once(", expected ")
         .map(|(_, e)| e.split(" at line ").next().unwrap_or(e))
@@ -81,9 +101,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(QueryRejection::FailedToDeserializeQueryString(err)) => Err(ApiError::InvalidQuery(
-                format!("query: {}", sanitise(&err.body_text())),
-            )),
+            Err(QueryRejection::FailedToDeserializeQueryString(err)) => Err(
+                ApiError::InvalidQuery(format!("query: {}", sanitise(&err.body_text()))),
+            ),
             Err(other) => Err(ApiError::InvalidQuery(other.body_text())),
         }
     }
@@ -126,11 +146,16 @@ where
             .headers()
             .get(axum::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
-            .map_or(req.headers().contains_key(axum::http::header::CONTENT_TYPE), |len| len != "0");
+            .map_or(
+                req.headers().contains_key(axum::http::header::CONTENT_TYPE),
+                |len| len != "0",
+            );
         if !has_body {
             return Ok(Self(None));
         }
-        AppJson::<T>::from_request(req, state).await.map(|AppJson(v)| Self(Some(v)))
+        AppJson::<T>::from_request(req, state)
+            .await
+            .map(|AppJson(v)| Self(Some(v)))
     }
 }
 
@@ -147,6 +172,9 @@ mod tests {
         assert!(out.contains("line 1 column 40"), "{out}");
         let msg = "kind: unknown variant `alice@example.com`, expected `access` or `erasure` at line 1 column 9";
         assert!(!sanitise(msg).contains("alice"));
-        assert_eq!(sanitise("missing field `kind` at line 1 column 2"), "missing field `kind` at line 1 column 2");
+        assert_eq!(
+            sanitise("missing field `kind` at line 1 column 2"),
+            "missing field `kind` at line 1 column 2"
+        );
     }
 }

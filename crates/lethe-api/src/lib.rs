@@ -72,7 +72,12 @@ impl Modify for BearerSecurity {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -102,9 +107,20 @@ pub fn openapi_json() -> String {
 }
 
 /// The complete HTTP application.
-pub fn app(store: Arc<dyn Store>, auth: Arc<Authenticator>, hasher: Arc<IdentifierHasher>, settings: ApiSettings) -> Router {
+pub fn app(
+    store: Arc<dyn Store>,
+    auth: Arc<Authenticator>,
+    hasher: Arc<IdentifierHasher>,
+    settings: ApiSettings,
+) -> Router {
     let (router, _) = api_router().split_for_parts();
-    let state = AppState { store, auth, hasher, settings, openapi_json: Arc::new(openapi_json()) };
+    let state = AppState {
+        store,
+        auth,
+        hasher,
+        settings,
+        openapi_json: Arc::new(openapi_json()),
+    };
     let request_id = HeaderName::from_static("x-request-id");
     router
         .fallback(|| async { ApiError::RouteNotFound })

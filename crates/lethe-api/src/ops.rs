@@ -24,7 +24,10 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", operation_id = "get_health", tag = "operations",
     responses((status = 200, description = "Alive", body = Health)))]
 pub async fn get_health() -> Json<Health> {
-    Json(Health { status: "ok".into(), store: None })
+    Json(Health {
+        status: "ok".into(),
+        store: None,
+    })
 }
 
 /// The process can serve: its store answers.
@@ -36,12 +39,18 @@ pub async fn get_readiness(State(state): State<AppState>) -> Result<Json<Health>
         tracing::warn!(error = %err, "store not ready");
         ApiError::Unavailable
     })?;
-    Ok(Json(Health { status: "ready".into(), store: Some(state.store.backend().into()) }))
+    Ok(Json(Health {
+        status: "ready".into(),
+        store: Some(state.store.backend().into()),
+    }))
 }
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", operation_id = "get_openapi", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
 pub async fn get_openapi(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.as_ref().clone())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi_json.as_ref().clone(),
+    )
 }

@@ -66,7 +66,10 @@ pub enum ApiError {
     #[error("{} identifier(s) could not be parsed; see errors", .0.len())]
     InvalidIdentifier(Vec<FieldError>),
     #[error("{detail}")]
-    Validation { detail: String, errors: Vec<FieldError> },
+    Validation {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     #[error("{0}")]
     InvalidQuery(String),
     #[error("{0}")]
@@ -81,7 +84,9 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     #[error("{0}")]
     Forbidden(String),
-    #[error("four-eyes: the creator of a request cannot approve or reject it; ask another approver")]
+    #[error(
+        "four-eyes: the creator of a request cannot approve or reject it; ask another approver"
+    )]
     FourEyes,
     #[error("this Idempotency-Key was already used with a different body; use a new key for a new request")]
     IdempotencyKeyReused,
@@ -174,7 +179,10 @@ impl ApiError {
         let detail = detail.into();
         Self::Validation {
             detail: format!("{pointer}: {detail}"),
-            errors: vec![FieldError { pointer: pointer.to_owned(), detail }],
+            errors: vec![FieldError {
+                pointer: pointer.to_owned(),
+                detail,
+            }],
         }
     }
 
@@ -184,7 +192,10 @@ impl ApiError {
         let errors = match self {
             Self::InvalidIdentifier(errors) | Self::Validation { errors, .. } => errors
                 .iter()
-                .map(|e| ProblemField { pointer: e.pointer.clone(), detail: e.detail.clone() })
+                .map(|e| ProblemField {
+                    pointer: e.pointer.clone(),
+                    detail: e.detail.clone(),
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -206,7 +217,9 @@ impl From<lethe_store::StoreError> for ApiError {
             S::Illegal(t) => Self::IllegalTransition(t),
             S::FourEyes => Self::FourEyes,
             S::InvalidExtension(msg) => Self::validation("/due_at", msg),
-            S::Closed(status) => Self::Conflict(format!("a request that is {status} cannot be changed")),
+            S::Closed(status) => {
+                Self::Conflict(format!("a request that is {status} cannot be changed"))
+            }
             other => Self::Internal(other.into()),
         }
     }

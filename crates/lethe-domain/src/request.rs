@@ -20,7 +20,9 @@ pub enum RequestKind {
 }
 
 /// Where a request is in its lifecycle (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Accepted and stored; nothing planned yet.
@@ -212,7 +214,9 @@ pub fn latest_extended_due_at(original_due_at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The status of one step of a plan (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// Waiting for a worker.
@@ -301,7 +305,10 @@ mod tests {
             for event in events {
                 assert_eq!(
                     status.apply(event),
-                    Err(IllegalTransition { from: status, event })
+                    Err(IllegalTransition {
+                        from: status,
+                        event
+                    })
                 );
             }
         }
@@ -315,12 +322,17 @@ mod tests {
         assert_eq!(s, RequestStatus::AwaitingApproval);
         let s = s.apply(RequestEvent::Approve).unwrap();
         assert_eq!(s, RequestStatus::Executing);
-        assert_eq!(s.apply(RequestEvent::Complete), Ok(RequestStatus::Completed));
+        assert_eq!(
+            s.apply(RequestEvent::Complete),
+            Ok(RequestStatus::Completed)
+        );
     }
 
     #[test]
     fn approve_needs_a_plan() {
-        let err = RequestStatus::Received.apply(RequestEvent::Approve).unwrap_err();
+        let err = RequestStatus::Received
+            .apply(RequestEvent::Approve)
+            .unwrap_err();
         assert_eq!(err.to_string(), "a request that is received cannot approve");
     }
 
@@ -330,7 +342,9 @@ mod tests {
             RequestStatus::Received.apply(RequestEvent::Reject),
             Ok(RequestStatus::Rejected)
         );
-        assert!(RequestStatus::Executing.apply(RequestEvent::Reject).is_err());
+        assert!(RequestStatus::Executing
+            .apply(RequestEvent::Reject)
+            .is_err());
         assert_eq!(
             RequestStatus::Executing.apply(RequestEvent::Cancel),
             Ok(RequestStatus::Cancelled)
@@ -349,14 +363,23 @@ mod tests {
     }
 
     fn serde_json_name<T: Serialize>(v: &T) -> String {
-        serde_json::to_value(v).unwrap().as_str().unwrap().to_owned()
+        serde_json::to_value(v)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     #[test]
     fn due_dates() {
-        let received = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z").unwrap().to_utc();
+        let received = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let due = default_due_at(received);
         assert_eq!(due.to_rfc3339(), "2026-02-28T10:00:00+00:00");
-        assert_eq!(latest_extended_due_at(due).to_rfc3339(), "2026-04-28T10:00:00+00:00");
+        assert_eq!(
+            latest_extended_due_at(due).to_rfc3339(),
+            "2026-04-28T10:00:00+00:00"
+        );
     }
 }

@@ -58,12 +58,16 @@ pub trait Store: Send + Sync + 'static {
     async fn get_request(&self, id: Uuid) -> Result<Option<RequestRecord>, StoreError>;
 
     /// A page of requests, newest first, filtered.
-    async fn list_requests(&self, filter: &RequestFilter) -> Result<Page<RequestRecord>, StoreError>;
+    async fn list_requests(
+        &self,
+        filter: &RequestFilter,
+    ) -> Result<Page<RequestRecord>, StoreError>;
 
     /// Applies a lifecycle event through the domain state machine, atomically
     /// with its audit event. Fails with `StoreError::NotFound` or
     /// `StoreError::Illegal` (the domain's `IllegalTransition`), writing nothing.
-    async fn transition(&self, id: Uuid, change: StatusChange) -> Result<RequestRecord, StoreError>;
+    async fn transition(&self, id: Uuid, change: StatusChange)
+        -> Result<RequestRecord, StoreError>;
 
     /// Moves `due_at` later (Art. 12(3)), bounded by the original due date
     /// plus two months; records the reason and an audit event.

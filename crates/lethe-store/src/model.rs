@@ -95,9 +95,15 @@ pub struct IdempotencyClaim {
     reason = "one short-lived value per create call; boxing would only complicate matching"
 )]
 pub enum CreateOutcome {
-    Created { record: RequestRecord, response: serde_json::Value },
+    Created {
+        record: RequestRecord,
+        response: serde_json::Value,
+    },
     /// Same key, same body: the stored response of the first call.
-    Replayed { request_id: Uuid, response: serde_json::Value },
+    Replayed {
+        request_id: Uuid,
+        response: serde_json::Value,
+    },
     /// Same key, other body.
     KeyReused,
 }

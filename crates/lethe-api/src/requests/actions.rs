@@ -15,7 +15,9 @@ use crate::auth::{Caller, Role};
 use crate::extract::{AppJson, AppPath, OptionalJson};
 use crate::problem::ApiError;
 use crate::requests::view::RequestView;
-use crate::responses::{AuthProblems, BodyProblems, RequestIdProblems, ServerProblems, TransitionProblems};
+use crate::responses::{
+    AuthProblems, BodyProblems, RequestIdProblems, ServerProblems, TransitionProblems,
+};
 use crate::AppState;
 
 /// Longest accepted reason or note.
@@ -50,10 +52,16 @@ pub struct ExtendBody {
 
 fn reason_text(pointer: &str, text: &str) -> Result<(), ApiError> {
     if text.trim().is_empty() {
-        return Err(ApiError::validation(pointer, "is required and must not be blank"));
+        return Err(ApiError::validation(
+            pointer,
+            "is required and must not be blank",
+        ));
     }
     if text.chars().count() > MAX_REASON {
-        return Err(ApiError::validation(pointer, format!("must be at most {MAX_REASON} characters")));
+        return Err(ApiError::validation(
+            pointer,
+            format!("must be at most {MAX_REASON} characters"),
+        ));
     }
     Ok(())
 }
@@ -67,11 +75,19 @@ async fn apply(
 ) -> Result<Json<RequestView>, ApiError> {
     let four_eyes = matches!(event, RequestEvent::Approve | RequestEvent::Reject);
     let audit_data = match &text {
-        Some((label, t)) => serde_json::json!({ format!("{label}_hash"): state.hasher.hash_text(label, t).0 }),
+        Some((label, t)) => {
+            serde_json::json!({ format!("{label}_hash"): state.hasher.hash_text(label, t).0 })
+        }
         None => serde_json::json!({}),
     };
     let reason = text.and_then(|(label, t)| (label == "reason").then_some(t));
-    let change = StatusChange { event, actor: caller.sub.clone(), reason, four_eyes, audit_data };
+    let change = StatusChange {
+        event,
+        actor: caller.sub.clone(),
+        reason,
+        four_eyes,
+        audit_data,
+    };
     let record = state.store.transition(id, change).await?;
     tracing::info!(request.id = %id, request.status = record.status.as_str(), event = event.as_str(), "request transitioned");
     Ok(Json(RequestView::from(&record)))
@@ -103,7 +119,14 @@ pub async fn approve_request(
     if let Some(n) = &note {
         reason_text("/note", n)?;
     }
-    apply(&state, &caller, id, RequestEvent::Approve, note.map(|n| ("note", n))).await
+    apply(
+        &state,
+        &caller,
+        id,
+        RequestEvent::Approve,
+        note.map(|n| ("note", n)),
+    )
+    .await
 }
 
 /// Reject the request with a reason (four-eyes: not by its creator).
@@ -129,7 +152,14 @@ pub async fn reject_request(
     let AppPath(id) = id?;
     let AppJson(body) = body?;
     reason_text("/reason", &body.reason)?;
-    apply(&state, &caller, id, RequestEvent::Reject, Some(("reason", body.reason))).await
+    apply(
+        &state,
+        &caller,
+        id,
+        RequestEvent::Reject,
+        Some(("reason", body.reason)),
+    )
+    .await
 }
 
 /// Cancel the request with a reason. Legal in every non-terminal status.
@@ -153,7 +183,14 @@ pub async fn cancel_request(
     let AppPath(id) = id?;
     let AppJson(body) = body?;
     reason_text("/reason", &body.reason)?;
-    apply(&state, &caller, id, RequestEvent::Cancel, Some(("reason", body.reason))).await
+    apply(
+        &state,
+        &caller,
+        id,
+        RequestEvent::Cancel,
+        Some(("reason", body.reason)),
+    )
+    .await
 }
 
 /// Extend the due date (Art. 12(3)): at most two months past the original

@@ -130,14 +130,19 @@ pub async fn create_request(
     caller.require(Role::Requester)?;
     let idempotency_key = idempotency_key(&headers)?;
     let AppJson(body) = body?;
-    let subject = Subject::parse(&body.subject.to_input(), state.settings.default_region).map_err(|errors| {
-        ApiError::InvalidIdentifier(
-            errors
-                .into_iter()
-                .map(|e| FieldError { pointer: format!("/subject{}", e.pointer), detail: e.detail })
-                .collect(),
-        )
-    })?;
+    let subject = Subject::parse(&body.subject.to_input(), state.settings.default_region).map_err(
+        |errors| {
+            ApiError::InvalidIdentifier(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        pointer: format!("/subject{}", e.pointer),
+                        detail: e.detail,
+                    })
+                    .collect(),
+            )
+        },
+    )?;
     validate_text("/external_id", body.external_id.as_deref(), MAX_EXTERNAL_ID)?;
     validate_text("/note", body.note.as_deref(), MAX_NOTE)?;
 
@@ -193,12 +198,19 @@ pub async fn create_request(
     let respond = |record: &lethe_store::RequestRecord| {
         serde_json::to_value(RequestView::from(record)).unwrap_or(serde_json::Value::Null)
     };
-    match state.store.create_request(new, claim, audit, &respond).await? {
+    match state
+        .store
+        .create_request(new, claim, audit, &respond)
+        .await?
+    {
         CreateOutcome::Created { record, response } => {
             tracing::info!(request.id = %record.id, request.kind = record.kind.as_str(), "request created");
             Ok(created(record.id, response, false))
         }
-        CreateOutcome::Replayed { request_id, response } => {
+        CreateOutcome::Replayed {
+            request_id,
+            response,
+        } => {
             tracing::info!(request.id = %request_id, "idempotent replay");
             Ok(created(request_id, response, true))
         }
@@ -212,32 +224,49 @@ fn created(id: uuid::Uuid, body: serde_json::Value, replayed: bool) -> Response 
         response.headers_mut().insert(header::LOCATION, location);
     }
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     let key = value
         .to_str()
         .map_err(|_| ApiError::InvalidIdempotencyKey("Idempotency-Key must be visible ASCII"))?;
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::InvalidIdempotencyKey("Idempotency-Key must be 1–255 visible ASCII characters"));
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ApiError::InvalidIdempotencyKey(
+            "Idempotency-Key must be 1–255 visible ASCII characters",
+        ));
     }
     Ok(Some(key.to_owned()))
 }
 
 fn validate_text(pointer: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
     match value {
-        Some(v) if v.trim().is_empty() => Err(ApiError::validation(pointer, "must not be blank; leave it out instead")),
-        Some(v) if v.chars().count() > max => Err(ApiError::validation(pointer, format!("must be at most {max} characters"))),
+        Some(v) if v.trim().is_empty() => Err(ApiError::validation(
+            pointer,
+            "must not be blank; leave it out instead",
+        )),
+        Some(v) if v.chars().count() > max => Err(ApiError::validation(
+            pointer,
+            format!("must be at most {max} characters"),
+        )),
         _ => Ok(()),
     }
 }
 
 /// SHA-256 of the body as parsed (field order and whitespace do not matter).
 fn fingerprint(body: &CreateRequest) -> String {
-    let canonical = serde_json::to_value(body).and_then(|v| serde_json::to_vec(&v)).unwrap_or_default();
+    let canonical = serde_json::to_value(body)
+        .and_then(|v| serde_json::to_vec(&v))
+        .unwrap_or_default();
     hex::encode(Sha256::digest(canonical))
 }

@@ -55,7 +55,9 @@ pub async fn list_requests(
     let AppQuery(q) = query?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::InvalidQuery("limit must be between 1 and 200".into()));
+        return Err(ApiError::InvalidQuery(
+            "limit must be between 1 and 200".into(),
+        ));
     }
     let filter = RequestFilter {
         status: q.status,
@@ -89,6 +91,10 @@ pub async fn get_request(
 ) -> Result<Json<RequestView>, ApiError> {
     caller.require_any()?;
     let AppPath(id) = id?;
-    let record = state.store.get_request(id).await?.ok_or(ApiError::RequestNotFound)?;
+    let record = state
+        .store
+        .get_request(id)
+        .await?
+        .ok_or(ApiError::RequestNotFound)?;
     Ok(Json(RequestView::from(&record)))
 }

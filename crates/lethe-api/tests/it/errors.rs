@@ -39,7 +39,9 @@ async fn body_over_the_limit_is_413() {
     let app = TestApp::new().await;
     let note = "x".repeat(lethe_api::extract::BODY_LIMIT + 10);
     let body = json!({"kind": "erasure", "subject": {"emails": ["a@example.com"]}, "note": note});
-    let reply = app.call(Method::POST, "/v1/requests", Some(&requester()), Some(body)).await;
+    let reply = app
+        .call(Method::POST, "/v1/requests", Some(&requester()), Some(body))
+        .await;
     assert_problem(&reply, 413, "payload-too-large");
 }
 
@@ -53,7 +55,9 @@ async fn unknown_route_is_404() {
 #[tokio::test]
 async fn wrong_method_is_405() {
     let app = TestApp::new().await;
-    let reply = app.call(Method::DELETE, "/v1/requests", Some(&requester()), None).await;
+    let reply = app
+        .call(Method::DELETE, "/v1/requests", Some(&requester()), None)
+        .await;
     assert_problem(&reply, 405, "method-not-allowed");
 }
 
@@ -61,11 +65,19 @@ async fn wrong_method_is_405() {
 async fn invalid_identifier_is_422_naming_the_field() {
     let app = TestApp::new().await;
     let body = json!({"kind": "erasure", "subject": {"emails": ["ok@example.com"], "phones": ["+44 1632 960855", "12"]}});
-    let reply = app.call(Method::POST, "/v1/requests", Some(&requester()), Some(body)).await;
+    let reply = app
+        .call(Method::POST, "/v1/requests", Some(&requester()), Some(body))
+        .await;
     assert_problem(&reply, 422, "invalid-identifier");
-    assert_eq!(reply.body["errors"][0]["pointer"], "/subject/phones/1", "{}", reply.text);
+    assert_eq!(
+        reply.body["errors"][0]["pointer"], "/subject/phones/1",
+        "{}",
+        reply.text
+    );
     // Nothing was written.
-    let list = app.call(Method::GET, "/v1/requests", Some(&requester()), None).await;
+    let list = app
+        .call(Method::GET, "/v1/requests", Some(&requester()), None)
+        .await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 0);
 }
 
@@ -73,7 +85,9 @@ async fn invalid_identifier_is_422_naming_the_field() {
 async fn empty_subject_is_422() {
     let app = TestApp::new().await;
     let body = json!({"kind": "access", "subject": {}});
-    let reply = app.call(Method::POST, "/v1/requests", Some(&requester()), Some(body)).await;
+    let reply = app
+        .call(Method::POST, "/v1/requests", Some(&requester()), Some(body))
+        .await;
     assert_problem(&reply, 422, "invalid-identifier");
     assert_eq!(reply.body["errors"][0]["pointer"], "/subject");
 }
@@ -81,29 +95,70 @@ async fn empty_subject_is_422() {
 #[tokio::test]
 async fn schema_mismatch_is_422_and_unknown_fields_are_refused() {
     let app = TestApp::new().await;
-    let reply = app.call(Method::POST, "/v1/requests", Some(&requester()), Some(json!({"subject": {"emails": ["a@example.com"]}}))).await;
+    let reply = app
+        .call(
+            Method::POST,
+            "/v1/requests",
+            Some(&requester()),
+            Some(json!({"subject": {"emails": ["a@example.com"]}})),
+        )
+        .await;
     assert_problem(&reply, 422, "invalid-body");
-    assert!(reply.body["detail"].as_str().unwrap().contains("kind"), "{}", reply.text);
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("kind"),
+        "{}",
+        reply.text
+    );
     let typo = json!({"kind": "erasure", "subject": {"phone": ["+441632960855"]}});
-    let reply = app.call(Method::POST, "/v1/requests", Some(&requester()), Some(typo)).await;
+    let reply = app
+        .call(Method::POST, "/v1/requests", Some(&requester()), Some(typo))
+        .await;
     assert_problem(&reply, 422, "invalid-body");
 }
 
 #[tokio::test]
 async fn unknown_request_is_404_and_bad_id_is_400() {
     let app = TestApp::new().await;
-    let reply = app.call(Method::GET, "/v1/requests/0190b2a0-0000-7000-8000-000000000000", Some(&requester()), None).await;
+    let reply = app
+        .call(
+            Method::GET,
+            "/v1/requests/0190b2a0-0000-7000-8000-000000000000",
+            Some(&requester()),
+            None,
+        )
+        .await;
     assert_problem(&reply, 404, "request-not-found");
-    let reply = app.call(Method::GET, "/v1/requests/not-a-uuid", Some(&requester()), None).await;
+    let reply = app
+        .call(
+            Method::GET,
+            "/v1/requests/not-a-uuid",
+            Some(&requester()),
+            None,
+        )
+        .await;
     assert_problem(&reply, 400, "invalid-path");
 }
 
 #[tokio::test]
 async fn invalid_query_is_400() {
     let app = TestApp::new().await;
-    let reply = app.call(Method::GET, "/v1/requests?status=sleeping", Some(&requester()), None).await;
+    let reply = app
+        .call(
+            Method::GET,
+            "/v1/requests?status=sleeping",
+            Some(&requester()),
+            None,
+        )
+        .await;
     assert_problem(&reply, 400, "invalid-query");
-    let reply = app.call(Method::GET, "/v1/requests?limit=0", Some(&requester()), None).await;
+    let reply = app
+        .call(
+            Method::GET,
+            "/v1/requests?limit=0",
+            Some(&requester()),
+            None,
+        )
+        .await;
     assert_problem(&reply, 400, "invalid-query");
 }
 
@@ -113,13 +168,19 @@ async fn missing_and_bad_tokens_are_401_missing_role_is_403() {
     let reply = app.call(Method::GET, "/v1/requests", None, None).await;
     assert_problem(&reply, 401, "unauthenticated");
     assert_eq!(reply.headers.get("www-authenticate").unwrap(), "Bearer");
-    let reply = app.call(Method::GET, "/v1/requests", Some("not.a.jwt"), None).await;
+    let reply = app
+        .call(Method::GET, "/v1/requests", Some("not.a.jwt"), None)
+        .await;
     assert_problem(&reply, 401, "unauthenticated");
     let viewer = TestApp::token("vera", &[Role::Viewer]);
     let body = json!({"kind": "erasure", "subject": {"emails": ["a@example.com"]}});
-    let reply = app.call(Method::POST, "/v1/requests", Some(&viewer), Some(body)).await;
+    let reply = app
+        .call(Method::POST, "/v1/requests", Some(&viewer), Some(body))
+        .await;
     assert_problem(&reply, 403, "forbidden");
-    let reply = app.call(Method::GET, "/v1/audit", Some(&viewer), None).await;
+    let reply = app
+        .call(Method::GET, "/v1/audit", Some(&viewer), None)
+        .await;
     assert_problem(&reply, 403, "forbidden");
 }
 
@@ -127,7 +188,9 @@ async fn missing_and_bad_tokens_are_401_missing_role_is_403() {
 async fn server_errors_are_opaque() {
     let app = TestApp::new().await;
     app.sqlite.pool().close().await;
-    let reply = app.call(Method::GET, "/v1/requests", Some(&requester()), None).await;
+    let reply = app
+        .call(Method::GET, "/v1/requests", Some(&requester()), None)
+        .await;
     assert_problem(&reply, 500, "internal");
     assert_eq!(reply.body["detail"], "internal error");
     let reply = app.call(Method::GET, "/readyz", None, None).await;
@@ -136,7 +199,10 @@ async fn server_errors_are_opaque() {
 
 #[test]
 fn problem_codes_are_unique() {
-    let mut codes: Vec<_> = lethe_api::problem::kinds::ALL.iter().map(|k| k.code).collect();
+    let mut codes: Vec<_> = lethe_api::problem::kinds::ALL
+        .iter()
+        .map(|k| k.code)
+        .collect();
     let n = codes.len();
     codes.sort_unstable();
     codes.dedup();

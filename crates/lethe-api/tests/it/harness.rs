@@ -69,15 +69,26 @@ impl TestApp {
     pub async fn new() -> Self {
         init_logs();
         let dir = tempfile::tempdir().unwrap();
-        let sqlite = Arc::new(SqliteStore::open(&dir.path().join("lethe.db"), AuditKey::new(b"audit-key")).await.unwrap());
+        let sqlite = Arc::new(
+            SqliteStore::open(&dir.path().join("lethe.db"), AuditKey::new(b"audit-key"))
+                .await
+                .unwrap(),
+        );
         let store: Arc<dyn Store> = sqlite.clone();
         let router = lethe_api::app(
             store.clone(),
             Arc::new(Authenticator::new(Some(SECRET), Vec::new(), 0)),
             Arc::new(IdentifierHasher::new(HASH_KEY)),
-            ApiSettings { default_region: PhoneRegion::parse("GB").unwrap() },
+            ApiSettings {
+                default_region: PhoneRegion::parse("GB").unwrap(),
+            },
         );
-        Self { router, store, sqlite, _dir: dir }
+        Self {
+            router,
+            store,
+            sqlite,
+            _dir: dir,
+        }
     }
 
     pub fn token(sub: &str, roles: &[Role]) -> String {
@@ -91,17 +102,30 @@ impl TestApp {
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// A JSON call with an optional bearer token.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
         let req = match body {
-            Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())),
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         };
         self.send(req.unwrap()).await
@@ -111,7 +135,12 @@ impl TestApp {
     pub async fn create(&self, sub: &str, subject: Value) -> String {
         let token = Self::token(sub, &[Role::Requester]);
         let reply = self
-            .call(Method::POST, "/v1/requests", Some(&token), Some(serde_json::json!({"kind": "erasure", "subject": subject})))
+            .call(
+                Method::POST,
+                "/v1/requests",
+                Some(&token),
+                Some(serde_json::json!({"kind": "erasure", "subject": subject})),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
         reply.body["id"].as_str().unwrap().to_owned()
@@ -138,12 +167,24 @@ impl TestApp {
 pub fn assert_problem(reply: &Reply, status: u16, code: &str) {
     assert_eq!(reply.status.as_u16(), status, "{}", reply.text);
     assert_eq!(
-        reply.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        reply
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/problem+json"),
         "{}",
         reply.text
     );
-    assert_eq!(reply.body["type"], format!("urn:lethe:problem:{code}"), "{}", reply.text);
+    assert_eq!(
+        reply.body["type"],
+        format!("urn:lethe:problem:{code}"),
+        "{}",
+        reply.text
+    );
     assert_eq!(reply.body["status"], status, "{}", reply.text);
-    assert!(reply.body["title"].is_string() && reply.body["detail"].is_string(), "{}", reply.text);
+    assert!(
+        reply.body["title"].is_string() && reply.body["detail"].is_string(),
+        "{}",
+        reply.text
+    );
 }

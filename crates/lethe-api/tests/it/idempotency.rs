@@ -19,7 +19,12 @@ fn post(key: &str, token: &str, body: &serde_json::Value) -> Request<Body> {
 
 async fn count(app: &TestApp) -> usize {
     let viewer = TestApp::token("v", &[Role::Viewer]);
-    app.call(Method::GET, "/v1/requests?limit=200", Some(&viewer), None).await.body["items"].as_array().unwrap().len()
+    app.call(Method::GET, "/v1/requests?limit=200", Some(&viewer), None)
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -38,15 +43,26 @@ async fn same_key_same_body_replays_other_body_is_422() {
     assert_eq!(count(&app).await, 1);
 
     let other = json!({"kind": "access", "subject": {"emails": ["idem@example.com"]}});
-    assert_problem(&app.send(post("k-1", &token, &other)).await, 422, "idempotency-key-reused");
+    assert_problem(
+        &app.send(post("k-1", &token, &other)).await,
+        422,
+        "idempotency-key-reused",
+    );
     assert_eq!(count(&app).await, 1);
 
     // Keys are scoped to the caller.
     let bob = TestApp::token("bob", &[Role::Requester]);
-    assert_eq!(app.send(post("k-1", &bob, &body)).await.status.as_u16(), 201);
+    assert_eq!(
+        app.send(post("k-1", &bob, &body)).await.status.as_u16(),
+        201
+    );
     assert_eq!(count(&app).await, 2);
 
-    assert_problem(&app.send(post("bad key with spaces", &token, &body)).await, 400, "invalid-idempotency-key");
+    assert_problem(
+        &app.send(post("bad key with spaces", &token, &body)).await,
+        400,
+        "invalid-idempotency-key",
+    );
 }
 
 #[tokio::test]
@@ -57,7 +73,8 @@ async fn concurrent_duplicates_create_one_request() {
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(12));
     let mut tasks = Vec::new();
     for _ in 0..12 {
-        let (app, token, body, barrier) = (app.clone(), token.clone(), body.clone(), barrier.clone());
+        let (app, token, body, barrier) =
+            (app.clone(), token.clone(), body.clone(), barrier.clone());
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
             app.send(post("race", &token, &body)).await

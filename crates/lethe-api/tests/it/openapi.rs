@@ -30,13 +30,22 @@ fn operations_are_documented() {
             ops += 1;
             let id = op["operationId"].as_str().unwrap();
             let verb = id.split('_').next().unwrap();
-            assert!(["create", "list", "get", "approve", "reject", "cancel", "extend"].contains(&verb), "{id}");
+            assert!(
+                ["create", "list", "get", "approve", "reject", "cancel", "extend"].contains(&verb),
+                "{id}"
+            );
             let responses = op["responses"].as_object().unwrap();
             if path.starts_with("/v1/") {
-                assert!(op["security"][0].get("bearer").is_some(), "{method} {path} documents bearer security");
+                assert!(
+                    op["security"][0].get("bearer").is_some(),
+                    "{method} {path} documents bearer security"
+                );
                 for code in ["401", "403", "500"] {
                     let r = &responses[code];
-                    assert!(r["content"].get("application/problem+json").is_some(), "{method} {path} documents {code}");
+                    assert!(
+                        r["content"].get("application/problem+json").is_some(),
+                        "{method} {path} documents {code}"
+                    );
                 }
             }
         }

@@ -32,8 +32,22 @@ fn forbidden_strings() -> Vec<String> {
             v
         })
         .collect();
-    out.extend(input.emails.iter().chain(&input.phones).chain(&input.names).chain(&input.account_numbers).cloned());
-    out.extend(input.cloudlink_user_ids.iter().chain(&input.directory_accounts).cloned());
+    out.extend(
+        input
+            .emails
+            .iter()
+            .chain(&input.phones)
+            .chain(&input.names)
+            .chain(&input.account_numbers)
+            .cloned(),
+    );
+    out.extend(
+        input
+            .cloudlink_user_ids
+            .iter()
+            .chain(&input.directory_accounts)
+            .cloned(),
+    );
     out.push("pquartermaine".into());
     out.push("Quartermaine".into());
     out.retain(|s| s.len() >= 7);
@@ -58,46 +72,116 @@ async fn identifiers_never_reach_logs_audit_or_errors() {
 
     // Invalid identifiers and wrongly typed values: the errors must not echo them.
     let bad = json!({"kind": "erasure", "subject": {"emails": ["Philippa.Quartermaine@@Example.org"], "phones": ["+44 7700 9OO987"]}});
-    error_bodies.push(app.call(Method::POST, "/v1/requests", Some(&alice), Some(bad)).await.text);
+    error_bodies.push(
+        app.call(Method::POST, "/v1/requests", Some(&alice), Some(bad))
+            .await
+            .text,
+    );
     let typed = json!({"kind": "erasure", "subject": {"phones": [447700900987_u64]}});
-    error_bodies.push(app.call(Method::POST, "/v1/requests", Some(&alice), Some(typed)).await.text);
+    error_bodies.push(
+        app.call(Method::POST, "/v1/requests", Some(&alice), Some(typed))
+            .await
+            .text,
+    );
     let typed = json!({"kind": "Philippa.Quartermaine@Example.org", "subject": subject});
-    error_bodies.push(app.call(Method::POST, "/v1/requests", Some(&alice), Some(typed)).await.text);
+    error_bodies.push(
+        app.call(Method::POST, "/v1/requests", Some(&alice), Some(typed))
+            .await
+            .text,
+    );
 
-    let created = app.call(Method::POST, "/v1/requests", Some(&alice), Some(json!({"kind": "erasure", "subject": subject}))).await;
+    let created = app
+        .call(
+            Method::POST,
+            "/v1/requests",
+            Some(&alice),
+            Some(json!({"kind": "erasure", "subject": subject})),
+        )
+        .await;
     assert_eq!(created.status.as_u16(), 201, "{}", created.text);
     let id = created.body["id"].as_str().unwrap().to_owned();
     // The response itself shows hashes and hints only.
-    let shown = app.call(Method::GET, &format!("/v1/requests/{id}"), Some(&alice), None).await;
+    let shown = app
+        .call(
+            Method::GET,
+            &format!("/v1/requests/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
     assert_eq!(shown.body["identifiers"].as_array().unwrap().len(), 7);
     error_bodies.push(shown.text.clone());
     error_bodies.push(created.text.clone());
-    app.call(Method::GET, "/v1/requests", Some(&alice), None).await;
+    app.call(Method::GET, "/v1/requests", Some(&alice), None)
+        .await;
     app.plan_for_approval(&id).await;
-    error_bodies.push(app.call(Method::POST, &format!("/v1/requests/{id}/approve"), Some(&alice), None).await.text);
-    app.call(Method::POST, &format!("/v1/requests/{id}/approve"), Some(&bob), None).await;
+    error_bodies.push(
+        app.call(
+            Method::POST,
+            &format!("/v1/requests/{id}/approve"),
+            Some(&alice),
+            None,
+        )
+        .await
+        .text,
+    );
+    app.call(
+        Method::POST,
+        &format!("/v1/requests/{id}/approve"),
+        Some(&bob),
+        None,
+    )
+    .await;
     let due = (chrono::Utc::now() + chrono::Duration::days(40)).to_rfc3339();
-    app.call(Method::POST, &format!("/v1/requests/{id}/extend"), Some(&alice), Some(json!({"due_at": due, "reason": "many stores"}))).await;
-    app.call(Method::POST, &format!("/v1/requests/{id}/cancel"), Some(&alice), Some(json!({"reason": "withdrawn"}))).await;
+    app.call(
+        Method::POST,
+        &format!("/v1/requests/{id}/extend"),
+        Some(&alice),
+        Some(json!({"due_at": due, "reason": "many stores"})),
+    )
+    .await;
+    app.call(
+        Method::POST,
+        &format!("/v1/requests/{id}/cancel"),
+        Some(&alice),
+        Some(json!({"reason": "withdrawn"})),
+    )
+    .await;
     let audit = app.call(Method::GET, "/v1/audit", Some(&root), None).await;
     assert!(audit.body["items"].as_array().unwrap().len() >= 5);
 
     let logs = captured_logs();
     assert!(logs.contains(&id), "the capture saw this test's requests");
-    let rows: Vec<(String, String, String)> = sqlx::query_as("select actor, kind, data from audit_event")
-        .fetch_all(app.sqlite.pool())
-        .await
-        .unwrap();
-    let audit_text: String = rows.iter().map(|(a, k, d)| format!("{a} {k} {d}\n")).collect();
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("select actor, kind, data from audit_event")
+            .fetch_all(app.sqlite.pool())
+            .await
+            .unwrap();
+    let audit_text: String = rows
+        .iter()
+        .map(|(a, k, d)| format!("{a} {k} {d}\n"))
+        .collect();
     assert!(audit_text.contains("hash"), "audit rows carry keyed hashes");
 
     for needle in forbidden_strings() {
         let lower = needle.to_lowercase();
-        assert!(!logs.to_lowercase().contains(&lower), "an identifier form reached the logs");
-        assert!(!audit_text.to_lowercase().contains(&lower), "an identifier form reached the audit rows");
-        assert!(!audit.text.to_lowercase().contains(&lower), "an identifier form reached GET /v1/audit");
+        assert!(
+            !logs.to_lowercase().contains(&lower),
+            "an identifier form reached the logs"
+        );
+        assert!(
+            !audit_text.to_lowercase().contains(&lower),
+            "an identifier form reached the audit rows"
+        );
+        assert!(
+            !audit.text.to_lowercase().contains(&lower),
+            "an identifier form reached GET /v1/audit"
+        );
         for body in &error_bodies {
-            assert!(!body.to_lowercase().contains(&lower), "an identifier form reached a response body: {body}");
+            assert!(
+                !body.to_lowercase().contains(&lower),
+                "an identifier form reached a response body: {body}"
+            );
         }
     }
 }
