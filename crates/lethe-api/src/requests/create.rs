@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use lethe_domain::request::default_due_at;
 use lethe_domain::{FieldError, RequestKind, Subject, SubjectInput};
 use lethe_store::{AuditEntry, CreateOutcome, IdempotencyClaim, NewIdentifier, NewRequest};
@@ -146,7 +146,8 @@ pub async fn create_request(
     validate_text("/external_id", body.external_id.as_deref(), MAX_EXTERNAL_ID)?;
     validate_text("/note", body.note.as_deref(), MAX_NOTE)?;
 
-    let received_at = Utc::now();
+    // Microseconds: what both stores keep, so audit and row agree exactly.
+    let received_at = Utc::now().trunc_subsecs(6);
     let default_due = default_due_at(received_at);
     let due_at = match body.due_at {
         Some(due) if due > default_due => {
