@@ -20,8 +20,11 @@ use utoipa::ToSchema;
 pub const MAX_PER_LIST: usize = 20;
 
 /// Raw identifiers as received (API body, webhook, CLI). `Debug` shows counts
-/// only: every string here is personal data.
+/// only: every string here is personal data. Unknown fields are refused, so
+/// a misspelt list (`"phone"`) never silently drops an identifier.
 #[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"emails": ["jane.doe@example.com"], "phones": ["+44 1632 960855"]}))]
 pub struct SubjectInput {
     /// Email addresses, any case.
     #[serde(default)]

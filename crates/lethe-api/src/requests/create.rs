@@ -31,7 +31,8 @@ const MAX_IDEMPOTENCY_KEY: usize = 255;
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     pub kind: RequestKind,
-    pub subject: SubjectBody,
+    /// The data subject, named by one or more identifiers (at most 20 per list).
+    pub subject: SubjectInput,
     /// The ticket key of the system that raised it (at most 200 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -43,63 +44,6 @@ pub struct CreateRequest {
     /// request; the audit log holds only its keyed hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-}
-
-/// The data subject, named by one or more identifiers (at most 20 per list).
-/// Unknown fields are refused, so a misspelt list never silently drops an
-/// identifier.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"emails": ["jane.doe@example.com"], "phones": ["+44 1632 960855"]}))]
-pub struct SubjectBody {
-    /// Email addresses; compared case-insensitively.
-    #[serde(default)]
-    pub emails: Vec<String>,
-    /// Phone numbers in any common shape; numbers without a country code use
-    /// the configured default region.
-    #[serde(default)]
-    pub phones: Vec<String>,
-    /// Names as `First Last`, `LAST, First` or `Lastname,Firstname`. A match
-    /// on a name alone is weak.
-    #[serde(default)]
-    pub names: Vec<String>,
-    /// Customer account or card numbers.
-    #[serde(default)]
-    pub account_numbers: Vec<String>,
-    /// CloudLink user ids.
-    #[serde(default)]
-    pub cloudlink_user_ids: Vec<String>,
-    /// Directory accounts: `DOMAIN\user`, `user@domain` or a bare account name.
-    #[serde(default)]
-    pub directory_accounts: Vec<String>,
-}
-
-impl std::fmt::Debug for SubjectBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SubjectBody(<{} identifiers redacted>)", self.len())
-    }
-}
-
-impl SubjectBody {
-    fn len(&self) -> usize {
-        self.emails.len()
-            + self.phones.len()
-            + self.names.len()
-            + self.account_numbers.len()
-            + self.cloudlink_user_ids.len()
-            + self.directory_accounts.len()
-    }
-
-    fn to_input(&self) -> SubjectInput {
-        SubjectInput {
-            emails: self.emails.clone(),
-            phones: self.phones.clone(),
-            names: self.names.clone(),
-            account_numbers: self.account_numbers.clone(),
-            cloudlink_user_ids: self.cloudlink_user_ids.clone(),
-            directory_accounts: self.directory_accounts.clone(),
-        }
-    }
 }
 
 /// Create a request.
@@ -130,8 +74,8 @@ pub async fn create_request(
     caller.require(Role::Requester)?;
     let idempotency_key = idempotency_key(&headers)?;
     let AppJson(body) = body?;
-    let subject = Subject::parse(&body.subject.to_input(), state.settings.default_region).map_err(
-        |errors| {
+    let subject =
+        Subject::parse(&body.subject, state.settings.default_region).map_err(|errors| {
             ApiError::InvalidIdentifier(
                 errors
                     .into_iter()
@@ -141,8 +85,7 @@ pub async fn create_request(
                     })
                     .collect(),
             )
-        },
-    )?;
+        })?;
     validate_text("/external_id", body.external_id.as_deref(), MAX_EXTERNAL_ID)?;
     validate_text("/note", body.note.as_deref(), MAX_NOTE)?;
 
