@@ -129,6 +129,22 @@ pub async fn approve_request(
     .await
 }
 
+/// The shared body of reject and cancel: role, path, reason, transition.
+async fn with_reason(
+    state: &AppState,
+    caller: &Caller,
+    role: Role,
+    event: RequestEvent,
+    id: Result<AppPath<Uuid>, ApiError>,
+    body: Result<AppJson<ReasonBody>, ApiError>,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require(role)?;
+    let AppPath(id) = id?;
+    let AppJson(body) = body?;
+    reason_text("/reason", &body.reason)?;
+    apply(state, caller, id, event, Some(("reason", body.reason))).await
+}
+
 /// Reject the request with a reason (four-eyes: not by its creator).
 ///
 /// Legal while `received`, `planning` or `awaiting_approval`.
@@ -148,16 +164,13 @@ pub async fn reject_request(
     id: Result<AppPath<Uuid>, ApiError>,
     body: Result<AppJson<ReasonBody>, ApiError>,
 ) -> Result<Json<RequestView>, ApiError> {
-    caller.require(Role::Approver)?;
-    let AppPath(id) = id?;
-    let AppJson(body) = body?;
-    reason_text("/reason", &body.reason)?;
-    apply(
+    with_reason(
         &state,
         &caller,
-        id,
+        Role::Approver,
         RequestEvent::Reject,
-        Some(("reason", body.reason)),
+        id,
+        body,
     )
     .await
 }
@@ -179,16 +192,13 @@ pub async fn cancel_request(
     id: Result<AppPath<Uuid>, ApiError>,
     body: Result<AppJson<ReasonBody>, ApiError>,
 ) -> Result<Json<RequestView>, ApiError> {
-    caller.require(Role::Requester)?;
-    let AppPath(id) = id?;
-    let AppJson(body) = body?;
-    reason_text("/reason", &body.reason)?;
-    apply(
+    with_reason(
         &state,
         &caller,
-        id,
+        Role::Requester,
         RequestEvent::Cancel,
-        Some(("reason", body.reason)),
+        id,
+        body,
     )
     .await
 }
