@@ -1,0 +1,131 @@
+//! Unit tests for the matcher: forms, boundaries, merging.
+
+use super::*;
+use lethe_domain::{PhoneRegion, SubjectInput};
+
+fn subject(emails: &[&str], phones: &[&str], names: &[&str]) -> Subject {
+    let input = SubjectInput {
+        emails: emails.iter().map(|s| s.to_string()).collect(),
+        phones: phones.iter().map(|s| s.to_string()).collect(),
+        names: names.iter().map(|s| s.to_string()).collect(),
+        ..SubjectInput::default()
+    };
+    Subject::parse(&input, PhoneRegion::parse("GB").unwrap()).unwrap()
+}
+
+fn spans(m: &Matcher, line: &str) -> Vec<String> {
+    m.find(line.as_bytes())
+        .iter()
+        .map(|h| line[h.start..h.end].to_string())
+        .collect()
+}
+
+fn john() -> Matcher {
+    Matcher::for_subjects(&[subject(
+        &["john.smith@example.com"],
+        &["01632 960855"],
+        &["John Smith"],
+    )])
+    .unwrap()
+}
+
+#[test]
+fn phone_forms_with_separators() {
+    let m = john();
+    assert_eq!(spans(&m, "ANI=0441632960855 x"), ["0441632960855"]);
+    assert_eq!(spans(&m, "tel 01632 960855."), ["01632 960855"]);
+    assert_eq!(spans(&m, "tel +44 1632-960855"), ["+44 1632-960855"]);
+    assert_eq!(spans(&m, "tel (01632) 960-855"), ["(01632) 960-855"]);
+    assert_eq!(spans(&m, "dial 901632960855"), ["901632960855"]);
+    assert_eq!(spans(&m, "x 00441632960855"), ["00441632960855"]);
+}
+
+#[test]
+fn phone_not_inside_longer_digit_runs() {
+    let m = john();
+    assert!(m.find(b"card 12301632960855999").is_empty());
+    assert!(
+        m.find(b"ref 5552960855").is_empty(),
+        "last 7 inside a longer run"
+    );
+    assert!(
+        m.find(b"id 11632960855").is_empty(),
+        "last 10 after a digit"
+    );
+    assert_eq!(spans(&m, "dni 2960855;"), ["2960855"]);
+}
+
+#[test]
+fn separated_neighbour_digits_do_not_hide_a_number() {
+    let m = john();
+    let line = "09:02:11.417 01632 960855 2 rings";
+    assert_eq!(spans(&m, line), ["01632 960855"]);
+}
+
+#[test]
+fn names_need_word_boundaries() {
+    let m = john();
+    assert_eq!(spans(&m, r#"Name="SMITH, JOHN" DNIS"#), ["SMITH, JOHN"]);
+    assert_eq!(spans(&m, "to (\"Smith,John\")"), ["Smith,John"]);
+    assert!(m.find(b"John Smithson called").is_empty());
+    assert!(m.find(b"LeJohn Smith").is_empty());
+}
+
+#[test]
+fn emails_case_insensitive() {
+    let m = john();
+    assert_eq!(
+        spans(&m, "mail JOHN.Smith@Example.COM;"),
+        ["JOHN.Smith@Example.COM"]
+    );
+}
+
+#[test]
+fn multiple_subjects_in_one_line() {
+    let a = subject(&["a.one@example.com"], &[], &["Anna Jones"]);
+    let b = subject(&[], &["+44 1632 960999"], &["Mary Jones"]);
+    let m = Matcher::for_subjects(&[a, b]).unwrap();
+    let line = b"Anna Jones <a.one@example.com> called 01632 960999 for Jones,Mary";
+    let hits = m.find(line);
+    let who: Vec<(usize, IdentifierKind)> = hits.iter().map(|h| (h.subject, h.kind)).collect();
+    assert_eq!(
+        who,
+        [
+            (0, IdentifierKind::Name),
+            (0, IdentifierKind::Email),
+            (1, IdentifierKind::Phone),
+            (1, IdentifierKind::Name),
+        ]
+    );
+}
+
+#[test]
+fn overlaps_merge_to_the_union() {
+    let hits = merge(vec![
+        Hit {
+            start: 2,
+            end: 6,
+            subject: 0,
+            kind: IdentifierKind::Name,
+            form: VariantForm::FirstLast,
+        },
+        Hit {
+            start: 4,
+            end: 12,
+            subject: 1,
+            kind: IdentifierKind::Phone,
+            form: VariantForm::National,
+        },
+    ]);
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].start, hits[0].end, hits[0].subject), (2, 12, 1));
+}
+
+#[test]
+fn short_values_are_not_patterns() {
+    assert!(Pattern::new(0, IdentifierKind::Phone, VariantForm::E164, "+44 12").is_none());
+    assert!(Pattern::new(0, IdentifierKind::Name, VariantForm::FirstLast, "Al").is_none());
+    let empty = Matcher::new(Vec::new()).unwrap();
+    assert!(empty.is_empty());
+    assert!(empty.find(b"anything 01632960855").is_empty());
+}
