@@ -11,6 +11,7 @@ mod backend;
 mod error;
 mod model;
 mod postgres;
+pub mod retry;
 mod rows;
 mod sql;
 mod sqlite;
@@ -20,6 +21,8 @@ pub use error::StoreError;
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -78,4 +81,76 @@ pub trait Store: Send + Sync + 'static {
 
     /// Walks the whole chain and checks every link; the first break is named.
     async fn verify_audit(&self) -> Result<AuditVerification, StoreError>;
+
+    /// Inserts the steps of a plan, idempotent on `(request_id, step_key)`:
+    /// a planner that runs twice (after a crash, or on re-planning) must not
+    /// duplicate work against a live system. An existing step is left as it
+    /// is. Returns the stored steps of those keys, in the order given.
+    async fn insert_steps(
+        &self,
+        request_id: Uuid,
+        steps: Vec<NewStep>,
+    ) -> Result<Vec<StepRecord>, StoreError>;
+
+    /// Leases up to `limit` due steps (oldest `run_at` first, optionally of
+    /// one connector) to `worker` for `lease`, in one short transaction so
+    /// no lock is held across a connector call.
+    ///
+    /// First rescues steps whose lease expired (a worker that died): their
+    /// open attempt is closed as `lease_expired` and they become `retrying`
+    /// (due now), or `failed` when out of attempts. Each claimed step's
+    /// `attempt` is incremented and an attempt row is opened, so every try
+    /// against a system is on record even if the worker never reports back.
+    async fn claim_steps(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: u32,
+        connector: Option<&str>,
+    ) -> Result<Vec<ClaimedStep>, StoreError>;
+
+    /// Extends a lease to now + `lease` while `worker` still holds the step
+    /// at `attempt`. `false` means the lease was lost (rescued and perhaps
+    /// claimed by someone else): the worker should stop and report nothing.
+    async fn heartbeat(
+        &self,
+        step_id: Uuid,
+        worker: &str,
+        attempt: i32,
+        lease: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Records how an attempt ended, fenced on (step, `running`, worker,
+    /// attempt) so a worker that lost its lease cannot overwrite the result
+    /// of the attempt that replaced it. `false` (writing nothing) when the
+    /// fence does not hold.
+    ///
+    /// Transient errors go to `retrying` at `retry_at` until `max_attempts`,
+    /// then `failed`; permanent errors fail at once. The lease is cleared,
+    /// the attempt row closed, and a `step.<status>` audit event (keys,
+    /// action, attempt and counts only, never the error text) is appended in
+    /// the same transaction.
+    async fn complete_step(
+        &self,
+        step_id: Uuid,
+        worker: &str,
+        attempt: i32,
+        outcome: StepOutcome,
+    ) -> Result<bool, StoreError>;
+
+    /// Graceful shutdown: `worker`'s running steps go back to `pending`, due
+    /// now, so another worker need not wait for the lease to expire. The
+    /// attempt row is closed as `released` and the attempt counter is kept,
+    /// because the attempt did start (and may have touched the system).
+    async fn release_steps(&self, worker: &str) -> Result<u64, StoreError>;
+
+    /// The steps of a request in plan order, each with its attempts.
+    async fn list_steps(&self, request_id: Uuid) -> Result<Vec<StepRecord>, StoreError>;
+
+    /// An operator's "try again": the request's failed steps go back to
+    /// `pending`, due now. The attempt counter is kept (history is evidence)
+    /// and `max_attempts` becomes `attempt + max_attempts`, which grants at
+    /// least as many fresh attempts as the step had originally. Each step
+    /// gets a `step.retried` audit event. Returns how many steps moved.
+    async fn retry_failed_steps(&self, request_id: Uuid) -> Result<u64, StoreError>;
 }

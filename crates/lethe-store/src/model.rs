@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use lethe_domain::{IdentifierKind, RequestEvent, RequestKind, RequestStatus, StepStatus};
+use lethe_domain::{
+    IdentifierKind, RequestEvent, RequestKind, RequestStatus, StepAction, StepStatus,
+};
 use uuid::Uuid;
 
 /// A request to be created. `id` is a UUIDv7, so ids sort by creation time
@@ -178,4 +180,99 @@ pub struct AuditFilter {
     pub request_id: Option<Uuid>,
     pub after_seq: Option<i64>,
     pub limit: u32,
+}
+
+/// A step of a plan to be inserted. `step_key` is stable within the plan, so
+/// inserting the same plan twice (a re-run planner) creates nothing new.
+#[derive(Debug, Clone)]
+pub struct NewStep {
+    pub step_key: String,
+    pub connector: String,
+    pub target: String,
+    pub action: StepAction,
+    /// Attempts before a transient failure becomes `failed` (at least 1).
+    pub max_attempts: i32,
+    /// Not claimed before this time.
+    pub run_at: DateTime<Utc>,
+}
+
+/// A stored step with its attempt history (oldest attempt first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub step_key: String,
+    pub connector: String,
+    pub target: String,
+    pub action: StepAction,
+    pub status: StepStatus,
+    /// Attempts started so far (a released or expired attempt counts).
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub items_matched: Option<i64>,
+    pub items_affected: Option<i64>,
+    pub items_remaining: Option<i64>,
+    /// The last error, or the reason a step was skipped.
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub attempts: Vec<AttemptRecord>,
+}
+
+/// One attempt at a step. `outcome` is `None` while the attempt runs, then
+/// one of `succeeded`, `skipped`, `awaiting_manual`, `transient`,
+/// `permanent`, `lease_expired` or `released`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub attempt: i32,
+    pub worker: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A step leased to a worker by `claim_steps`. The worker passes `id`, its
+/// own name and `attempt` back to `heartbeat` and `complete_step`: together
+/// they are the fence that refuses a worker whose lease was taken over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedStep {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub step_key: String,
+    pub connector: String,
+    pub target: String,
+    pub action: StepAction,
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub lease_expires_at: DateTime<Utc>,
+}
+
+/// How an attempt ended, as reported by the worker.
+///
+/// Error strings are stored on the step and its attempt only, never in the
+/// audit log; the caller must keep personal data out of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Did its work; the counts are the connector's report.
+    Succeeded {
+        matched: Option<i64>,
+        affected: Option<i64>,
+        remaining: Option<i64>,
+    },
+    /// Not run, with a reason (stored in the step's `error` column).
+    Skipped { reason: String },
+    /// Waits for a person to confirm or decline it.
+    AwaitingManual,
+    /// Worth trying again at `retry_at`, unless attempts are exhausted.
+    Transient {
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// Will not succeed by retrying: `failed` at once.
+    Permanent { error: String },
 }

@@ -53,6 +53,9 @@ impl PgStore {
         Ok(())
     }
 
+    /// The claim statement: the one statement the backends cannot share.
+    const CLAIM_STEPS: &'static str = crate::sql::CLAIM_STEPS_POSTGRES;
+
     /// The pool, for tests that inspect or tamper with rows directly.
     pub fn pool(&self) -> &PgPool {
         &self.pool

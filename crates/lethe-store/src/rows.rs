@@ -7,11 +7,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use lethe_domain::{IdentifierKind, RequestKind, RequestStatus, StepStatus};
+use lethe_domain::{IdentifierKind, RequestKind, RequestStatus, StepAction, StepStatus};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::model::{AuditEvent, IdentifierRecord, RequestRecord};
+use crate::model::{
+    AttemptRecord, AuditEvent, ClaimedStep, IdentifierRecord, RequestRecord, StepRecord,
+};
 
 /// One `request` row, in the column order of `sql::REQUEST_COLUMNS`.
 #[derive(sqlx::FromRow)]
@@ -161,6 +163,147 @@ pub(crate) fn assemble(
                 decided_at: row.decided_at,
                 identifiers: idents.remove(&row.id).unwrap_or_default(),
                 step_counts,
+            })
+        })
+        .collect()
+}
+
+/// The database name of a step action. `lethe_domain::StepAction` has no
+/// `as_str`, and the store must not depend on serde's spelling.
+pub(crate) fn action_str(action: StepAction) -> &'static str {
+    match action {
+        StepAction::Discover => "discover",
+        StepAction::Export => "export",
+        StepAction::Erase => "erase",
+        StepAction::Verify => "verify",
+        StepAction::Manual => "manual",
+    }
+}
+
+fn parse_action(s: &str) -> Result<StepAction, StoreError> {
+    Ok(match s {
+        "discover" => StepAction::Discover,
+        "export" => StepAction::Export,
+        "erase" => StepAction::Erase,
+        "verify" => StepAction::Verify,
+        "manual" => StepAction::Manual,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "unknown step action {other:?}"
+            )))
+        }
+    })
+}
+
+/// One `step` row, in the column order of `sql::step_columns!`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StepRow {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub step_key: String,
+    pub connector: String,
+    pub target: String,
+    pub action: String,
+    pub status: String,
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub items_matched: Option<i64>,
+    pub items_affected: Option<i64>,
+    pub items_remaining: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl StepRow {
+    pub fn status(&self) -> Result<StepStatus, StoreError> {
+        StepStatus::parse(&self.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown step status {:?}", self.status)))
+    }
+
+    pub fn action(&self) -> Result<StepAction, StoreError> {
+        parse_action(&self.action)
+    }
+
+    /// The step as leased by a claim (which always sets the lease).
+    pub fn into_claimed(self) -> Result<ClaimedStep, StoreError> {
+        let action = self.action()?;
+        let lease_expires_at = self
+            .lease_expires_at
+            .ok_or_else(|| StoreError::Corrupt("claimed step without a lease".into()))?;
+        Ok(ClaimedStep {
+            id: self.id,
+            request_id: self.request_id,
+            step_key: self.step_key,
+            connector: self.connector,
+            target: self.target,
+            action,
+            attempt: self.attempt,
+            max_attempts: self.max_attempts,
+            lease_expires_at,
+        })
+    }
+}
+
+/// One `step_attempt` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttemptRow {
+    pub step_id: Uuid,
+    pub attempt: i32,
+    pub worker: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Joins steps with their attempts (already in attempt order), keeping the
+/// order of `steps`.
+pub(crate) fn assemble_steps(
+    steps: Vec<StepRow>,
+    attempts: Vec<AttemptRow>,
+) -> Result<Vec<StepRecord>, StoreError> {
+    let mut by_step: HashMap<Uuid, Vec<AttemptRecord>> = HashMap::new();
+    for a in attempts {
+        by_step.entry(a.step_id).or_default().push(AttemptRecord {
+            attempt: a.attempt,
+            worker: a.worker,
+            started_at: a.started_at,
+            finished_at: a.finished_at,
+            outcome: a.outcome,
+            error: a.error,
+        });
+    }
+    steps
+        .into_iter()
+        .map(|row| {
+            let status = row.status()?;
+            let action = row.action()?;
+            Ok(StepRecord {
+                id: row.id,
+                request_id: row.request_id,
+                step_key: row.step_key,
+                connector: row.connector,
+                target: row.target,
+                action,
+                status,
+                attempt: row.attempt,
+                max_attempts: row.max_attempts,
+                run_at: row.run_at,
+                lease_owner: row.lease_owner,
+                lease_expires_at: row.lease_expires_at,
+                items_matched: row.items_matched,
+                items_affected: row.items_affected,
+                items_remaining: row.items_remaining,
+                error: row.error,
+                created_at: row.created_at,
+                started_at: row.started_at,
+                finished_at: row.finished_at,
+                attempts: by_step.remove(&row.id).unwrap_or_default(),
             })
         })
         .collect()

@@ -96,6 +96,138 @@ pub(crate) const LIST_AUDIT: &str = concat!(
     " from audit_event where seq > $1 and ($2 is null or request_id = $2) order by seq limit $3"
 );
 
+/// Columns of `StepRow`, in order.
+macro_rules! step_columns {
+    () => {
+        "id, request_id, step_key, connector, target, action, status, attempt, max_attempts, \
+         run_at, lease_owner, lease_expires_at, items_matched, items_affected, items_remaining, \
+         error, created_at, started_at, finished_at"
+    };
+}
+
+/// A plan step; an existing `(request_id, step_key)` is left untouched.
+pub(crate) const INSERT_STEP: &str = "insert into step
+    (id, request_id, step_key, connector, target, action, status, attempt, max_attempts, run_at,
+     created_at)
+    values ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9)
+    on conflict (request_id, step_key) do nothing";
+
+/// Steps of a request in plan order (UUIDv7 ids sort by insertion).
+pub(crate) const STEPS_OF_REQUEST: &str = concat!(
+    "select ",
+    step_columns!(),
+    " from step where request_id = $1 order by id"
+);
+
+pub(crate) const REQUEST_EXISTS: &str = "select count(*) from request where id = $1";
+
+pub(crate) const SELECT_STEP: &str =
+    concat!("select ", step_columns!(), " from step where id = $1");
+
+/// Attempts of a request's steps, oldest first.
+pub(crate) const ATTEMPTS_OF_REQUEST: &str = "select a.step_id, a.attempt, a.worker, a.started_at,
+    a.finished_at, a.outcome, a.error
+    from step_attempt a join step s on s.id = a.step_id
+    where s.request_id = $1 order by a.step_id, a.attempt";
+
+/// Closes the open attempt of every step whose lease expired before `$1`.
+/// Runs before `RESCUE_EXPIRED`, which then no longer sees those steps.
+pub(crate) const CLOSE_EXPIRED_ATTEMPTS: &str = "update step_attempt
+    set finished_at = $1, outcome = 'lease_expired', error = $2
+    where finished_at is null and step_id in (
+        select id from step where status = 'running' and lease_expires_at < $1)";
+
+/// Steps whose worker stopped heartbeating: retried now, or failed when
+/// that was their last attempt.
+pub(crate) const RESCUE_EXPIRED: &str = concat!(
+    "update step
+    set status = case when attempt >= max_attempts then 'failed' else 'retrying' end,
+        lease_owner = null, lease_expires_at = null, run_at = $1, error = $2,
+        finished_at = case when attempt >= max_attempts then $1 else null end
+    where status = 'running' and lease_expires_at < $1
+    returning ",
+    step_columns!()
+);
+
+/// The due-step filter shared by both claim statements: `$1` now, `$4` an
+/// optional connector, `$5` the limit.
+macro_rules! due_steps {
+    () => {
+        "select id from step
+         where status in ('pending', 'retrying') and run_at <= $1
+           and ($4 is null or connector = $4)
+         order by run_at, id"
+    };
+}
+
+/// The lease itself, shared by both claim statements: `$2` the worker,
+/// `$3` the lease's expiry.
+macro_rules! lease_step {
+    () => {
+        "status = 'running', lease_owner = $2, lease_expires_at = $3, attempt = step.attempt + 1,
+         started_at = coalesce(step.started_at, $1)"
+    };
+}
+
+/// PostgreSQL: `skip locked` lets claimers in other processes pass over rows
+/// another claimer is taking instead of waiting for it.
+pub(crate) const CLAIM_STEPS_POSTGRES: &str = concat!(
+    "with picked (picked_id) as (",
+    due_steps!(),
+    " for update skip locked limit $5)
+    update step set ",
+    lease_step!(),
+    " from picked where step.id = picked.picked_id returning ",
+    step_columns!()
+);
+
+/// SQLite has no row locks; its writers are serialised by the store.
+pub(crate) const CLAIM_STEPS_SQLITE: &str = concat!(
+    "update step set ",
+    lease_step!(),
+    " where id in (",
+    due_steps!(),
+    " limit $5) returning ",
+    step_columns!()
+);
+
+pub(crate) const INSERT_ATTEMPT: &str = "insert into step_attempt
+    (id, step_id, attempt, worker, started_at) values ($1, $2, $3, $4, $5)";
+
+/// Fenced: only the lease holder of this very attempt may extend it.
+pub(crate) const HEARTBEAT: &str = "update step set lease_expires_at = $4
+    where id = $1 and status = 'running' and lease_owner = $2 and attempt = $3";
+
+/// Fenced like `HEARTBEAT`. `$4` status, `$5` run_at (kept when null),
+/// `$6..$8` counts, `$9` error or skip reason, `$10` finished_at.
+pub(crate) const COMPLETE_STEP: &str = "update step
+    set status = $4, lease_owner = null, lease_expires_at = null, run_at = coalesce($5, run_at),
+        items_matched = $6, items_affected = $7, items_remaining = $8, error = $9,
+        finished_at = $10
+    where id = $1 and status = 'running' and lease_owner = $2 and attempt = $3";
+
+pub(crate) const CLOSE_ATTEMPT: &str = "update step_attempt
+    set finished_at = $3, outcome = $4, error = $5
+    where step_id = $1 and attempt = $2 and finished_at is null";
+
+pub(crate) const CLOSE_RELEASED_ATTEMPTS: &str = "update step_attempt
+    set finished_at = $2, outcome = 'released'
+    where finished_at is null and step_id in (
+        select id from step where status = 'running' and lease_owner = $1)";
+
+pub(crate) const RELEASE_STEPS: &str = "update step
+    set status = 'pending', lease_owner = null, lease_expires_at = null, run_at = $2
+    where status = 'running' and lease_owner = $1";
+
+pub(crate) const RETRY_FAILED: &str = concat!(
+    "update step
+    set status = 'pending', max_attempts = attempt + max_attempts, run_at = $2, error = null,
+        finished_at = null
+    where request_id = $1 and status = 'failed'
+    returning ",
+    step_columns!()
+);
+
 /// `$1, $2, ..., $n` for an `in (...)` list.
 fn placeholders(n: usize) -> String {
     (1..=n)

@@ -50,6 +50,9 @@ impl SqliteStore {
         })
     }
 
+    /// The claim statement: the one statement the backends cannot share.
+    const CLAIM_STEPS: &'static str = crate::sql::CLAIM_STEPS_SQLITE;
+
     /// The pool, for tests that inspect or tamper with rows directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool

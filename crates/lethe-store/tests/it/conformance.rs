@@ -1,14 +1,17 @@
 //! The store contract, written once against `dyn Store`; `main.rs` runs
 //! every case on both backends.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use lethe_domain::{IdentifierKind, RequestEvent, RequestKind, RequestStatus, StepStatus};
+use lethe_domain::{
+    IdentifierKind, RequestEvent, RequestKind, RequestStatus, StepAction, StepStatus,
+};
 use lethe_store::{
     AuditBreakKind, AuditEntry, AuditFilter, CreateOutcome, Extension, IdempotencyClaim,
-    NewIdentifier, NewRequest, RequestFilter, RequestRecord, StatusChange, Store, StoreError,
+    NewIdentifier, NewRequest, NewStep, RequestFilter, RequestRecord, StatusChange, StepOutcome,
+    StepRecord, Store, StoreError,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -831,4 +834,453 @@ pub async fn audit_holds_no_identifier_values(h: &Harness) {
             .await,
         2
     );
+}
+
+// ---- the step queue ----
+
+const WORKER_A: &str = "worker-a";
+const WORKER_B: &str = "worker-b";
+const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn new_step(key: &str, connector: &str, max_attempts: i32) -> NewStep {
+    NewStep {
+        step_key: key.to_owned(),
+        connector: connector.to_owned(),
+        target: format!("{connector}-prod"),
+        action: StepAction::Erase,
+        max_attempts,
+        run_at: Utc::now() - TimeDelta::seconds(1),
+    }
+}
+
+async fn steps_of(store: &dyn Store, request_id: Uuid) -> HashMap<String, StepRecord> {
+    store
+        .list_steps(request_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.step_key.clone(), s))
+        .collect()
+}
+
+async fn assert_chain_verifies(store: &dyn Store) {
+    let v = store.verify_audit().await.unwrap();
+    assert_eq!(v.first_break, None);
+}
+
+pub async fn steps_insert_is_idempotent(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    let first = store
+        .insert_steps(
+            r.id,
+            vec![
+                new_step("a", "crm", 3),
+                new_step("b", "crm", 3),
+                new_step("c", "mail", 3),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|s| s.status == StepStatus::Pending
+        && s.attempt == 0
+        && s.lease_owner.is_none()
+        && s.attempts.is_empty()));
+    // The same plan again, plus one new step: nothing is duplicated or
+    // overwritten (the changed connector of "a" is ignored).
+    let again = store
+        .insert_steps(
+            r.id,
+            vec![
+                new_step("a", "other", 9),
+                new_step("b", "crm", 3),
+                new_step("d", "crm", 3),
+            ],
+        )
+        .await
+        .unwrap();
+    let keys: Vec<_> = again.iter().map(|s| s.step_key.as_str()).collect();
+    assert_eq!(keys, ["a", "b", "d"]);
+    assert_eq!(again[0], first[0]);
+    assert_eq!(again[0].connector, "crm");
+    assert_eq!(again[1], first[1]);
+    assert_eq!(h.count("select count(*) from step").await, 4);
+    let record = store.get_request(r.id).await.unwrap().unwrap();
+    assert_eq!(record.step_counts[&StepStatus::Pending], 4);
+    assert_eq!(record.step_counts[&StepStatus::Running], 0);
+    let missing = store
+        .insert_steps(Uuid::now_v7(), vec![new_step("a", "crm", 3)])
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+}
+
+pub async fn steps_claim_each_due_step_once(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    let mut later = new_step("later", "crm", 3);
+    later.run_at = Utc::now() + TimeDelta::hours(1);
+    store
+        .insert_steps(
+            r.id,
+            vec![
+                new_step("a", "crm", 3),
+                new_step("b", "crm", 3),
+                new_step("c", "mail", 3),
+                later,
+            ],
+        )
+        .await
+        .unwrap();
+    let mail = store
+        .claim_steps(WORKER_A, LEASE, 10, Some("mail"))
+        .await
+        .unwrap();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].step_key, "c");
+    let rest = store.claim_steps(WORKER_A, LEASE, 10, None).await.unwrap();
+    let mut keys: Vec<_> = rest.iter().map(|s| s.step_key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["a", "b"]);
+    assert!(mail
+        .iter()
+        .chain(&rest)
+        .all(|s| s.attempt == 1 && s.lease_expires_at > Utc::now()));
+    assert!(store
+        .claim_steps(WORKER_A, LEASE, 10, None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(h.count("select count(*) from step_attempt").await, 3);
+    let steps = steps_of(store, r.id).await;
+    for key in ["a", "b", "c"] {
+        let s = &steps[key];
+        assert_eq!(s.status, StepStatus::Running);
+        assert_eq!(s.attempt, 1);
+        assert_eq!(s.lease_owner.as_deref(), Some(WORKER_A));
+        assert!(s.started_at.is_some());
+        assert_eq!(s.attempts.len(), 1);
+        assert_eq!(s.attempts[0].attempt, 1);
+        assert_eq!(s.attempts[0].worker, WORKER_A);
+        assert_eq!(s.attempts[0].outcome, None);
+    }
+    assert_eq!(steps["later"].status, StepStatus::Pending);
+    let record = store.get_request(r.id).await.unwrap().unwrap();
+    assert_eq!(record.step_counts[&StepStatus::Running], 3);
+    assert_eq!(record.step_counts[&StepStatus::Pending], 1);
+}
+
+pub async fn steps_concurrent_claimers_never_share_a_step(h: &Harness) {
+    let r = create_default(h.store.as_ref()).await;
+    let steps = (0..20)
+        .map(|i| new_step(&format!("s{i:02}"), "crm", 3))
+        .collect();
+    h.store.insert_steps(r.id, steps).await.unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let tasks: Vec<_> = [WORKER_A, WORKER_B]
+        .into_iter()
+        .map(|worker| {
+            let store = Arc::clone(&h.store);
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut mine = Vec::new();
+                loop {
+                    let got = store.claim_steps(worker, LEASE, 3, None).await.unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.into_iter().map(|s| s.id));
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), 20, "every step claimed exactly once");
+    assert_eq!(unique.len(), 20);
+    assert_eq!(h.count("select count(*) from step_attempt").await, 20);
+}
+
+pub async fn steps_completion_is_fenced(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    store
+        .insert_steps(r.id, vec![new_step("a", "crm", 3)])
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_steps(WORKER_A, LEASE, 1, None)
+        .await
+        .unwrap()
+        .remove(0);
+    let before = store.list_steps(r.id).await.unwrap();
+    let audit_before = audit_count(store).await;
+    let done = StepOutcome::Succeeded {
+        matched: Some(3),
+        affected: Some(3),
+        remaining: Some(0),
+    };
+    assert!(!store
+        .complete_step(claimed.id, WORKER_B, 1, done.clone())
+        .await
+        .unwrap());
+    assert!(!store
+        .complete_step(claimed.id, WORKER_A, 2, done.clone())
+        .await
+        .unwrap());
+    assert!(!store
+        .complete_step(Uuid::now_v7(), WORKER_A, 1, done.clone())
+        .await
+        .unwrap());
+    assert!(!store
+        .heartbeat(claimed.id, WORKER_B, 1, LEASE)
+        .await
+        .unwrap());
+    assert!(!store
+        .heartbeat(claimed.id, WORKER_A, 2, LEASE)
+        .await
+        .unwrap());
+    assert_eq!(store.list_steps(r.id).await.unwrap(), before);
+    assert_eq!(audit_count(store).await, audit_before);
+
+    let long = std::time::Duration::from_secs(3600);
+    assert!(store
+        .heartbeat(claimed.id, WORKER_A, 1, long)
+        .await
+        .unwrap());
+    let s = &store.list_steps(r.id).await.unwrap()[0];
+    assert!(s.lease_expires_at.unwrap() > claimed.lease_expires_at);
+
+    assert!(store
+        .complete_step(claimed.id, WORKER_A, 1, done.clone())
+        .await
+        .unwrap());
+    let s = &store.list_steps(r.id).await.unwrap()[0];
+    assert_eq!(s.status, StepStatus::Succeeded);
+    assert_eq!(
+        (s.items_matched, s.items_affected, s.items_remaining),
+        (Some(3), Some(3), Some(0))
+    );
+    assert!(s.lease_owner.is_none() && s.lease_expires_at.is_none());
+    assert!(s.finished_at.is_some());
+    assert_eq!(s.attempts[0].outcome.as_deref(), Some("succeeded"));
+    assert!(s.attempts[0].finished_at.is_some());
+    // A second report of the same attempt is refused.
+    assert!(!store
+        .complete_step(claimed.id, WORKER_A, 1, done)
+        .await
+        .unwrap());
+
+    let events = store
+        .list_audit(&AuditFilter {
+            request_id: Some(r.id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.kind, "step.succeeded");
+    assert_eq!(last.actor, WORKER_A);
+    let data: serde_json::Value = serde_json::from_str(&last.data).unwrap();
+    assert_eq!(data["step_key"], "a");
+    assert_eq!(data["action"], "erase");
+    assert_eq!(data["attempt"], 1);
+    assert_eq!(data["counts"]["affected"], 3);
+    assert_chain_verifies(store).await;
+}
+
+pub async fn steps_transient_retries_until_max_attempts(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    store
+        .insert_steps(
+            r.id,
+            vec![new_step("flaky", "crm", 2), new_step("broken", "mail", 5)],
+        )
+        .await
+        .unwrap();
+    let claimed = store.claim_steps(WORKER_A, LEASE, 10, None).await.unwrap();
+    let id = |key: &str| claimed.iter().find(|s| s.step_key == key).unwrap().id;
+    let retry_at = at("2099-01-01T00:00:00.123456Z");
+    let transient = |error: &str| StepOutcome::Transient {
+        error: error.to_owned(),
+        retry_at,
+    };
+    assert!(store
+        .complete_step(id("flaky"), WORKER_A, 1, transient("timeout"))
+        .await
+        .unwrap());
+    let permanent = StepOutcome::Permanent {
+        error: "no such table".to_owned(),
+    };
+    assert!(store
+        .complete_step(id("broken"), WORKER_A, 1, permanent)
+        .await
+        .unwrap());
+    let steps = steps_of(store, r.id).await;
+    let flaky = &steps["flaky"];
+    assert_eq!(flaky.status, StepStatus::Retrying);
+    assert_eq!(flaky.run_at, retry_at);
+    assert_eq!(flaky.error.as_deref(), Some("timeout"));
+    assert!(flaky.finished_at.is_none() && flaky.lease_owner.is_none());
+    assert_eq!(flaky.attempts[0].outcome.as_deref(), Some("transient"));
+    assert_eq!(flaky.attempts[0].error.as_deref(), Some("timeout"));
+    let broken = &steps["broken"];
+    assert_eq!(broken.status, StepStatus::Failed, "permanent fails at once");
+    assert!(broken.finished_at.is_some());
+    assert_eq!(broken.attempts[0].outcome.as_deref(), Some("permanent"));
+
+    // Not due before retry_at.
+    assert!(store
+        .claim_steps(WORKER_A, LEASE, 10, None)
+        .await
+        .unwrap()
+        .is_empty());
+    h.exec("update step set run_at = created_at where status = 'retrying'")
+        .await;
+    let again = store.claim_steps(WORKER_B, LEASE, 10, None).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempt, 2);
+    assert!(store
+        .complete_step(again[0].id, WORKER_B, 2, transient("timeout again"))
+        .await
+        .unwrap());
+    let flaky = &steps_of(store, r.id).await["flaky"];
+    assert_eq!(flaky.status, StepStatus::Failed, "out of attempts");
+    assert!(flaky.finished_at.is_some());
+    assert_eq!(flaky.attempts.len(), 2);
+    assert_eq!(flaky.attempts[1].worker, WORKER_B);
+
+    // No error text reaches the audit log.
+    for text in h.audit_texts().await {
+        assert!(
+            !text.contains("timeout") && !text.contains("no such table"),
+            "{text}"
+        );
+    }
+
+    // An operator's retry: both back to pending with fresh attempts.
+    assert_eq!(store.retry_failed_steps(r.id).await.unwrap(), 2);
+    let steps = steps_of(store, r.id).await;
+    assert_eq!(steps["flaky"].status, StepStatus::Pending);
+    assert_eq!(
+        (steps["flaky"].attempt, steps["flaky"].max_attempts),
+        (2, 4)
+    );
+    assert_eq!(
+        (steps["broken"].attempt, steps["broken"].max_attempts),
+        (1, 6)
+    );
+    assert!(steps.values().all(|s| s.finished_at.is_none()));
+    let third = store.claim_steps(WORKER_A, LEASE, 10, None).await.unwrap();
+    assert_eq!(third.len(), 2);
+    assert!(third
+        .iter()
+        .any(|s| s.step_key == "flaky" && s.attempt == 3));
+    assert_chain_verifies(store).await;
+}
+
+pub async fn steps_expired_lease_is_rescued(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    store
+        .insert_steps(
+            r.id,
+            vec![new_step("a", "crm", 3), new_step("last", "crm", 1)],
+        )
+        .await
+        .unwrap();
+    let lost = store
+        .claim_steps(WORKER_A, std::time::Duration::ZERO, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(lost.len(), 2);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let taken = store.claim_steps(WORKER_B, LEASE, 10, None).await.unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].step_key, "a");
+    assert_eq!(taken[0].attempt, 2);
+
+    let steps = steps_of(store, r.id).await;
+    let a = &steps["a"];
+    assert_eq!(a.status, StepStatus::Running);
+    assert_eq!(a.lease_owner.as_deref(), Some(WORKER_B));
+    assert_eq!(a.attempts.len(), 2);
+    assert_eq!(a.attempts[0].worker, WORKER_A);
+    assert_eq!(a.attempts[0].outcome.as_deref(), Some("lease_expired"));
+    assert_eq!(
+        a.attempts[0].error.as_deref(),
+        Some("lease expired (worker stopped or lost)")
+    );
+    assert!(a.attempts[0].finished_at.is_some());
+    assert_eq!(a.attempts[1].outcome, None);
+    let last = &steps["last"];
+    assert_eq!(last.status, StepStatus::Failed, "its only attempt expired");
+    assert!(last.finished_at.is_some() && last.lease_owner.is_none());
+    assert_eq!(last.attempts[0].outcome.as_deref(), Some("lease_expired"));
+
+    // The worker that lost the lease can neither extend it nor report.
+    let a_id = a.id;
+    assert!(!store.heartbeat(a_id, WORKER_A, 1, LEASE).await.unwrap());
+    let done = StepOutcome::Succeeded {
+        matched: None,
+        affected: None,
+        remaining: None,
+    };
+    assert!(!store
+        .complete_step(a_id, WORKER_A, 1, done.clone())
+        .await
+        .unwrap());
+    assert!(store.complete_step(a_id, WORKER_B, 2, done).await.unwrap());
+    let kinds: Vec<_> = store
+        .list_audit(&AuditFilter {
+            request_id: Some(r.id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"step.failed".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"step.retrying".to_owned()), "{kinds:?}");
+    assert_chain_verifies(store).await;
+}
+
+pub async fn steps_release_puts_steps_back(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    store
+        .insert_steps(r.id, vec![new_step("a", "crm", 3), new_step("b", "crm", 3)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .claim_steps(WORKER_A, LEASE, 10, None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(store.release_steps(WORKER_B).await.unwrap(), 0);
+    assert_eq!(store.release_steps(WORKER_A).await.unwrap(), 2);
+    for s in steps_of(store, r.id).await.values() {
+        assert_eq!(s.status, StepStatus::Pending);
+        assert_eq!(s.attempt, 1, "the released attempt stays counted");
+        assert!(s.lease_owner.is_none() && s.lease_expires_at.is_none());
+        assert_eq!(s.attempts[0].outcome.as_deref(), Some("released"));
+        assert!(s.attempts[0].finished_at.is_some());
+    }
+    let again = store.claim_steps(WORKER_B, LEASE, 10, None).await.unwrap();
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().all(|s| s.attempt == 2));
+    assert_eq!(h.count("select count(*) from step_attempt").await, 4);
+    assert_chain_verifies(store).await;
 }

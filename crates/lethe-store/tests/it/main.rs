@@ -47,4 +47,11 @@ on_both_backends!(
     audit_detects_a_deleted_last_event,
     audit_detects_a_forged_appended_event,
     audit_holds_no_identifier_values,
+    steps_insert_is_idempotent,
+    steps_claim_each_due_step_once,
+    steps_concurrent_claimers_never_share_a_step,
+    steps_completion_is_fenced,
+    steps_transient_retries_until_max_attempts,
+    steps_expired_lease_is_rescued,
+    steps_release_puts_steps_back,
 );
