@@ -15,6 +15,7 @@ pub mod retry;
 mod rows;
 mod sql;
 mod sqlite;
+mod steps;
 
 pub use audit::{chain_hash, AuditBreak, AuditBreakKind, AuditKey, AuditVerification};
 pub use error::StoreError;

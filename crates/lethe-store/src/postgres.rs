@@ -14,6 +14,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use crate::audit::AuditKey;
 use crate::backend::impl_store;
 use crate::error::StoreError;
+use crate::steps::impl_step_queue;
 
 /// The advisory lock key of the audit chain ("lethe" in ASCII).
 const AUDIT_LOCK: i64 = 0x6c_65_74_68_65;
@@ -101,4 +102,5 @@ impl WriteTx {
     }
 }
 
+impl_step_queue!(PgStore, PgConnection);
 impl_store!(PgStore, PgConnection, "postgres");
