@@ -1,12 +1,15 @@
-//! lethe's connectors: how one data subject is found and erased in each store
-//! of the Mitel estate.
+//! lethe's connectors: how a batch of data subjects is found, exported and
+//! erased in each store of the Mitel estate.
 //!
-//! For now only the core of the `files` connector lives here: a matcher that
-//! finds many subjects' identifiers in one pass over a line, line redaction,
-//! and a crash-safe in-place rewrite of (optionally gzipped) text files. The
-//! `Connector` trait that ties these to plans and steps comes later.
+//! [`Connector`] is the contract the workers drive; [`files`] is the first
+//! implementation (console logs, ADF directory CSVs, comments files, scratch
+//! pads, suite server logs).
 
+mod connector;
 mod error;
 pub mod files;
 
+pub use connector::{
+    BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, Place, Proposal, RetryClass,
+};
 pub use error::Error;

@@ -9,6 +9,7 @@ pub mod hash;
 pub mod identifier;
 pub mod request;
 pub mod subject;
+pub mod target;
 
 pub use hash::{IdentifierHasher, KeyedHash};
 pub use identifier::{
@@ -19,3 +20,4 @@ pub use request::{
     IllegalTransition, RequestEvent, RequestKind, RequestStatus, StepAction, StepStatus,
 };
 pub use subject::{FieldError, ParsedIdentifier, Subject, SubjectInput};
+pub use target::{Replacement, Strategy, TargetInfo};

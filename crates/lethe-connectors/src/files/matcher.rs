@@ -166,6 +166,31 @@ impl Matcher {
         self.patterns.is_empty()
     }
 
+    /// Calls `f(offset, line, hits)` for every line of `buf` that holds at
+    /// least one hit, in order. `buf` is a run of whole lines (a chunk of a
+    /// file cut after a `\n`); `line` excludes its `\n` or `\r\n`, and
+    /// `offset` is where it starts in `buf`. Lines without hits cost no
+    /// allocation: this is the scan path for discovery and for deciding
+    /// whether a file needs rewriting at all.
+    pub fn for_each_matching_line(&self, buf: &[u8], mut f: impl FnMut(usize, &[u8], Vec<Hit>)) {
+        let mut at = 0;
+        while at < buf.len() {
+            let end = buf[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(buf.len(), |i| at + i);
+            let mut line = &buf[at..end];
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
+            }
+            let hits = self.find(line);
+            if !hits.is_empty() {
+                f(at, line, hits);
+            }
+            at = end + 1;
+        }
+    }
+
     /// Every identifier in `line`, sorted, non-overlapping, in the line's
     /// byte coordinates. Overlapping candidates merge into one hit spanning
     /// all of them (so redaction leaves no fragment) and carry the subject,

@@ -12,7 +12,9 @@ pub mod matcher;
 pub mod redact;
 pub mod rewrite;
 mod squeeze;
+pub mod target;
 
 pub use matcher::{Hit, Matcher, Pattern};
 pub use redact::{redact_line, DEFAULT_TOKEN};
 pub use rewrite::{rewrite_file, LineOutcome, RewriteStats};
+pub use target::{CsvLayout, FileFormat, FileTarget, ReplacementName, StrategyName};
