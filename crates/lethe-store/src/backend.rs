@@ -272,6 +272,7 @@ macro_rules! impl_store {
                     .bind(decided.then_some(change.actor.as_str()))
                     .bind(decided.then_some(now))
                     .bind(from.as_str())
+                    .bind(change.include_weak)
                     .execute(w.conn())
                     .await?
                     .rows_affected();
@@ -484,6 +485,21 @@ macro_rules! impl_store {
             }
             async fn retry_failed_steps(&self, request_id: uuid::Uuid) -> Result<u64, $crate::StoreError> {
                 self.queue_retry_failed_steps(request_id).await
+            }
+            async fn searched_values(&self, request_id: uuid::Uuid) -> Result<Vec<$crate::SearchedValue>, $crate::StoreError> {
+                self.results_searched_values(request_id).await
+            }
+            async fn propose_identifiers(&self, request_id: uuid::Uuid, proposals: Vec<$crate::NewProposal>) -> Result<u64, $crate::StoreError> {
+                self.results_propose_identifiers(request_id, proposals).await
+            }
+            async fn accept_identifiers(&self, request_id: uuid::Uuid, hashes: &[String], actor: &str) -> Result<$crate::RequestRecord, $crate::StoreError> {
+                self.results_accept_identifiers(request_id, hashes, actor).await
+            }
+            async fn step_outputs(&self, request_id: uuid::Uuid) -> Result<Vec<(String, serde_json::Value)>, $crate::StoreError> {
+                self.results_step_outputs(request_id).await
+            }
+            async fn purge_outputs(&self, request_id: uuid::Uuid) -> Result<u64, $crate::StoreError> {
+                self.results_purge_outputs(request_id).await
             }
 
             async fn verify_audit(&self) -> Result<$crate::AuditVerification, $crate::StoreError> {

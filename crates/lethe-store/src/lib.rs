@@ -11,6 +11,7 @@ mod backend;
 mod error;
 mod model;
 mod postgres;
+mod results;
 pub mod retry;
 mod rows;
 mod sql;
@@ -154,4 +155,37 @@ pub trait Store: Send + Sync + 'static {
     /// least as many fresh attempts as the step had originally. Each step
     /// gets a `step.retried` audit event. Returns how many steps moved.
     async fn retry_failed_steps(&self, request_id: Uuid) -> Result<u64, StoreError>;
+
+    /// The clear values discovery searches: given and accepted identifiers
+    /// that were not destroyed, in submission order.
+    async fn searched_values(&self, request_id: Uuid) -> Result<Vec<SearchedValue>, StoreError>;
+
+    /// Records identifiers discovery found beside the subject's data, as
+    /// proposals. One the request already holds (same hash) is skipped, so
+    /// a re-run discovery proposes nothing twice. Returns how many were new.
+    async fn propose_identifiers(
+        &self,
+        request_id: Uuid,
+        proposals: Vec<NewProposal>,
+    ) -> Result<u64, StoreError>;
+
+    /// An approver accepts proposals by hash: from then on they are
+    /// searched. All or nothing: a hash that is not a pending proposal of
+    /// this request fails with `StoreError::NotFound` and accepts none.
+    async fn accept_identifiers(
+        &self,
+        request_id: Uuid,
+        hashes: &[String],
+        actor: &str,
+    ) -> Result<RequestRecord, StoreError>;
+
+    /// Exported records of a request: (step key, payload), in plan order.
+    async fn step_outputs(
+        &self,
+        request_id: Uuid,
+    ) -> Result<Vec<(String, serde_json::Value)>, StoreError>;
+
+    /// Deletes a request's exports (the access package expired). Returns
+    /// how many were deleted.
+    async fn purge_outputs(&self, request_id: Uuid) -> Result<u64, StoreError>;
 }

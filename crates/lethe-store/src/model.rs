@@ -53,6 +53,76 @@ pub struct IdentifierRecord {
     pub hint: String,
     /// When the clear value was destroyed (retention), if it was.
     pub destroyed_at: Option<DateTime<Utc>>,
+    /// Given with the request, proposed by discovery, or accepted.
+    pub origin: IdentifierOrigin,
+    /// For a proposal: the target (`connector:name`) that found it.
+    pub source: Option<String>,
+}
+
+/// Where an identifier came from. Given and accepted ones are searched;
+/// proposed ones wait for an approver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierOrigin {
+    /// Submitted with the request.
+    Given,
+    /// Found beside the subject's data by discovery; not searched yet.
+    Proposed,
+    /// A proposal an approver accepted; searched like a given one.
+    Accepted,
+}
+
+impl IdentifierOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Given => "given",
+            Self::Proposed => "proposed",
+            Self::Accepted => "accepted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Given, Self::Proposed, Self::Accepted]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
+/// A clear identifier value for discovery. `Debug` hides the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SearchedValue {
+    pub kind: IdentifierKind,
+    pub value: String,
+}
+
+impl std::fmt::Debug for SearchedValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchedValue")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An identifier discovery proposes. `Debug` hides the value.
+#[derive(Clone)]
+pub struct NewProposal {
+    pub kind: IdentifierKind,
+    /// Normalised clear value.
+    pub value: String,
+    pub hash: String,
+    pub hint: String,
+    /// Target key that found it.
+    pub source: String,
+}
+
+impl std::fmt::Debug for NewProposal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewProposal")
+            .field("kind", &self.kind)
+            .field("hash", &self.hash)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A stored request.
@@ -75,6 +145,8 @@ pub struct RequestRecord {
     /// Who approved or rejected, and when.
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// Whether name-only (weak) matches are erased too: set by an approver.
+    pub include_weak: bool,
     pub identifiers: Vec<IdentifierRecord>,
     /// Count of steps per status; every status present (0 when none).
     pub step_counts: BTreeMap<StepStatus, i64>,
@@ -140,6 +212,9 @@ pub struct StatusChange {
     /// `StoreError::FourEyes` if this actor created the request. Checked in
     /// the same transaction as the change.
     pub four_eyes: bool,
+    /// With approve: whether name-only matches are erased too (`None`
+    /// keeps the current setting).
+    pub include_weak: Option<bool>,
     /// Audit payload (no clear PII: hashes only).
     pub audit_data: serde_json::Value,
 }
@@ -220,6 +295,8 @@ pub struct StepRecord {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The connector's detail (places, weak counts), no personal data.
+    pub detail: Option<serde_json::Value>,
     pub attempts: Vec<AttemptRecord>,
 }
 
@@ -263,6 +340,11 @@ pub enum StepOutcome {
         matched: Option<i64>,
         affected: Option<i64>,
         remaining: Option<i64>,
+        /// Places and weak counts, shown in the plan (no personal data).
+        detail: Option<serde_json::Value>,
+        /// An export's records (personal data), kept until the access
+        /// package expires.
+        output: Option<serde_json::Value>,
     },
     /// Not run, with a reason (stored in the step's `error` column).
     Skipped { reason: String },

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::model::{
-    AttemptRecord, AuditEvent, ClaimedStep, IdentifierRecord, RequestRecord, StepRecord,
+    AttemptRecord, AuditEvent, ClaimedStep, IdentifierOrigin, IdentifierRecord, RequestRecord,
+    StepRecord,
 };
 
 /// One `request` row, in the column order of `sql::REQUEST_COLUMNS`.
@@ -32,6 +33,7 @@ pub(crate) struct RequestRow {
     pub extension_reason: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+    pub include_weak: bool,
 }
 
 impl RequestRow {
@@ -50,6 +52,8 @@ pub(crate) struct IdentifierRow {
     pub hash: String,
     pub hint: String,
     pub destroyed_at: Option<DateTime<Utc>>,
+    pub origin: String,
+    pub source: Option<String>,
 }
 
 /// Steps of one request in one status.
@@ -123,6 +127,10 @@ pub(crate) fn assemble(
                 hash: row.hash,
                 hint: row.hint,
                 destroyed_at: row.destroyed_at,
+                origin: IdentifierOrigin::parse(&row.origin).ok_or_else(|| {
+                    StoreError::Corrupt(format!("unknown identifier origin {:?}", row.origin))
+                })?,
+                source: row.source,
             });
     }
     let mut steps: HashMap<Uuid, BTreeMap<StepStatus, i64>> = HashMap::new();
@@ -161,6 +169,7 @@ pub(crate) fn assemble(
                 extension_reason: row.extension_reason,
                 decided_by: row.decided_by,
                 decided_at: row.decided_at,
+                include_weak: row.include_weak,
                 identifiers: idents.remove(&row.id).unwrap_or_default(),
                 step_counts,
             })
@@ -217,6 +226,7 @@ pub(crate) struct StepRow {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    pub detail: Option<String>,
 }
 
 impl StepRow {
@@ -303,6 +313,12 @@ pub(crate) fn assemble_steps(
                 created_at: row.created_at,
                 started_at: row.started_at,
                 finished_at: row.finished_at,
+                detail: row
+                    .detail
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("step detail is not JSON: {e}")))?,
                 attempts: by_step.remove(&row.id).unwrap_or_default(),
             })
         })

@@ -9,7 +9,7 @@
 macro_rules! request_columns {
     () => {
         "id, kind, status, external_id, received_at, due_at, original_due_at, note, created_by, \
-         updated_at, status_reason, extension_reason, decided_by, decided_at"
+         updated_at, status_reason, extension_reason, decided_by, decided_at, include_weak"
     };
 }
 
@@ -46,7 +46,8 @@ pub(crate) const UPDATE_STATUS: &str = "update request
     set status = $2, updated_at = $3,
         status_reason = coalesce($4, status_reason),
         decided_by = coalesce($5, decided_by),
-        decided_at = coalesce($6, decided_at)
+        decided_at = coalesce($6, decided_at),
+        include_weak = coalesce($8, include_weak)
     where id = $1 and status = $7";
 
 /// Fenced on the due date and status the bounds were checked against.
@@ -101,7 +102,7 @@ macro_rules! step_columns {
     () => {
         "id, request_id, step_key, connector, target, action, status, attempt, max_attempts, \
          run_at, lease_owner, lease_expires_at, items_matched, items_affected, items_remaining, \
-         error, created_at, started_at, finished_at"
+         error, created_at, started_at, finished_at, detail"
     };
 }
 
@@ -203,8 +204,41 @@ pub(crate) const HEARTBEAT: &str = "update step set lease_expires_at = $4
 pub(crate) const COMPLETE_STEP: &str = "update step
     set status = $4, lease_owner = null, lease_expires_at = null, run_at = coalesce($5, run_at),
         items_matched = $6, items_affected = $7, items_remaining = $8, error = $9,
-        finished_at = $10
+        finished_at = $10, detail = coalesce($11, detail)
     where id = $1 and status = 'running' and lease_owner = $2 and attempt = $3";
+
+/// The export of a step, replaced if a re-run (after a crash between the
+/// write and the completion) exports again.
+pub(crate) const UPSERT_OUTPUT: &str = "insert into step_output (step_id, request_id, payload, created_at)
+    values ($1, $2, $3, $4)
+    on conflict (step_id) do update set payload = excluded.payload, created_at = excluded.created_at";
+
+/// Exports of a request with the key of the step that made them.
+pub(crate) const OUTPUTS_OF_REQUEST: &str = "select s.step_key, o.payload
+    from step_output o join step s on s.id = o.step_id
+    where o.request_id = $1 order by s.id";
+
+pub(crate) const PURGE_OUTPUTS: &str = "delete from step_output where request_id = $1";
+
+/// Clear values of the identifiers that are searched: given and accepted,
+/// not destroyed.
+pub(crate) const SEARCHED_VALUES: &str = "select kind, value from subject_identifier
+    where request_id = $1 and origin in ('given', 'accepted') and value is not null
+    order by ordinal";
+
+pub(crate) const IDENTIFIER_EXISTS: &str =
+    "select count(*) from subject_identifier where request_id = $1 and hash = $2";
+
+pub(crate) const NEXT_ORDINAL: &str =
+    "select coalesce(max(ordinal), -1) + 1 from subject_identifier where request_id = $1";
+
+pub(crate) const INSERT_PROPOSAL: &str = "insert into subject_identifier
+    (id, request_id, ordinal, kind, value, hash, hint, origin, source)
+    values ($1, $2, $3, $4, $5, $6, $7, 'proposed', $8)";
+
+/// Accepts one proposal; no row changed means it was not a pending proposal.
+pub(crate) const ACCEPT_PROPOSAL: &str = "update subject_identifier set origin = 'accepted'
+    where request_id = $1 and hash = $2 and origin = 'proposed' and value is not null";
 
 pub(crate) const CLOSE_ATTEMPT: &str = "update step_attempt
     set finished_at = $3, outcome = $4, error = $5
@@ -239,7 +273,7 @@ fn placeholders(n: usize) -> String {
 /// Identifiers of a page of requests, in submission order.
 pub(crate) fn identifiers_of(n: usize) -> String {
     format!(
-        "select request_id, kind, hash, hint, destroyed_at from subject_identifier
+        "select request_id, kind, hash, hint, destroyed_at, origin, source from subject_identifier
          where request_id in ({}) order by request_id, ordinal",
         placeholders(n)
     )

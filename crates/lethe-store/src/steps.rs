@@ -186,7 +186,7 @@ macro_rules! impl_step_queue {
                 let exhausted = row.attempt >= row.max_attempts;
                 // (status, run_at, counts, step error, attempt outcome, attempt error)
                 let (status, run_at, counts, error, closed, attempt_error) = match &outcome {
-                    StepOutcome::Succeeded { matched, affected, remaining } => (
+                    StepOutcome::Succeeded { matched, affected, remaining, .. } => (
                         StepStatus::Succeeded,
                         None,
                         Some((*matched, *affected, *remaining)),
@@ -223,6 +223,13 @@ macro_rules! impl_step_queue {
                 )
                 .then_some(now);
                 let (matched, affected, remaining) = counts.unwrap_or((None, None, None));
+                let (detail, output) = match &outcome {
+                    StepOutcome::Succeeded { detail, output, .. } => (
+                        detail.as_ref().map(|d| d.to_string()),
+                        output.as_ref().map(|o| o.to_string()),
+                    ),
+                    _ => (None, None),
+                };
                 let updated = sqlx::query($crate::sql::COMPLETE_STEP)
                     .bind(step_id)
                     .bind(worker)
@@ -234,12 +241,22 @@ macro_rules! impl_step_queue {
                     .bind(remaining)
                     .bind(error)
                     .bind(finished)
+                    .bind(detail)
                     .execute(w.conn())
                     .await?
                     .rows_affected();
                 if updated == 0 {
                     w.rollback().await?;
                     return Ok(false);
+                }
+                if let Some(payload) = output {
+                    sqlx::query($crate::sql::UPSERT_OUTPUT)
+                        .bind(step_id)
+                        .bind(row.request_id)
+                        .bind(payload)
+                        .bind(now)
+                        .execute(w.conn())
+                        .await?;
                 }
                 sqlx::query($crate::sql::CLOSE_ATTEMPT)
                     .bind(step_id)

@@ -29,6 +29,11 @@ const MAX_REASON: usize = 2000;
 pub struct ApproveBody {
     /// Free text (at most 2000 characters); audit keeps only its keyed hash.
     pub note: Option<String>,
+    /// Erase name-only (weak) matches too. Off by default: a name alone may
+    /// belong to someone else, so the plan lists such matches as `weak`
+    /// and erasure leaves them unless an approver says so here.
+    #[serde(default)]
+    pub erase_weak_matches: Option<bool>,
 }
 
 /// A reason, required to reject or cancel.
@@ -72,20 +77,25 @@ async fn apply(
     id: Uuid,
     event: RequestEvent,
     text: Option<(&str, String)>,
+    include_weak: Option<bool>,
 ) -> Result<Json<RequestView>, ApiError> {
     let four_eyes = matches!(event, RequestEvent::Approve | RequestEvent::Reject);
-    let audit_data = match &text {
+    let mut audit_data = match &text {
         Some((label, t)) => {
             serde_json::json!({ format!("{label}_hash"): state.hasher.hash_text(label, t).0 })
         }
         None => serde_json::json!({}),
     };
+    if let Some(weak) = include_weak {
+        audit_data["erase_weak_matches"] = weak.into();
+    }
     let reason = text.and_then(|(label, t)| (label == "reason").then_some(t));
     let change = StatusChange {
         event,
         actor: caller.sub.clone(),
         reason,
         four_eyes,
+        include_weak,
         audit_data,
     };
     let record = state.store.transition(id, change).await?;
@@ -115,7 +125,7 @@ pub async fn approve_request(
     caller.require(Role::Approver)?;
     let AppPath(id) = id?;
     let OptionalJson(body) = body?;
-    let note = body.and_then(|b| b.note);
+    let (note, weak) = body.map_or((None, None), |b| (b.note, b.erase_weak_matches));
     if let Some(n) = &note {
         reason_text("/note", n)?;
     }
@@ -125,6 +135,7 @@ pub async fn approve_request(
         id,
         RequestEvent::Approve,
         note.map(|n| ("note", n)),
+        weak,
     )
     .await
 }
@@ -142,7 +153,7 @@ async fn with_reason(
     let AppPath(id) = id?;
     let AppJson(body) = body?;
     reason_text("/reason", &body.reason)?;
-    apply(state, caller, id, event, Some(("reason", body.reason))).await
+    apply(state, caller, id, event, Some(("reason", body.reason)), None).await
 }
 
 /// Reject the request with a reason (four-eyes: not by its creator).

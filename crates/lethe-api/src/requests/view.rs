@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use lethe_domain::{IdentifierKind, RequestKind, RequestStatus, StepStatus};
-use lethe_store::RequestRecord;
+use lethe_store::{IdentifierOrigin, RequestRecord};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -32,6 +32,8 @@ pub struct RequestView {
     /// Who approved or rejected it.
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// Whether name-only (weak) matches are erased too (set on approval).
+    pub erase_weak_matches: bool,
     /// The subject's identifiers, as keyed hashes with masked hints.
     pub identifiers: Vec<IdentifierView>,
     /// Number of plan steps in each status.
@@ -48,6 +50,11 @@ pub struct IdentifierView {
     pub hint: String,
     /// True once the clear value was destroyed after retention.
     pub destroyed: bool,
+    /// `given` with the request, `proposed` by discovery (not searched
+    /// until accepted with `POST /v1/requests/{id}/identifiers`), or `accepted`.
+    pub origin: IdentifierOrigin,
+    /// For a proposal: the target (`connector:name`) where it was found.
+    pub source: Option<String>,
 }
 
 /// Step counts per status.
@@ -80,6 +87,7 @@ impl From<&RequestRecord> for RequestView {
             extension_reason: r.extension_reason.clone(),
             decided_by: r.decided_by.clone(),
             decided_at: r.decided_at,
+            erase_weak_matches: r.include_weak,
             identifiers: r
                 .identifiers
                 .iter()
@@ -88,6 +96,8 @@ impl From<&RequestRecord> for RequestView {
                     hash: i.hash.clone(),
                     hint: i.hint.clone(),
                     destroyed: i.destroyed_at.is_some(),
+                    origin: i.origin,
+                    source: i.source.clone(),
                 })
                 .collect(),
             step_counts: StepCounts {

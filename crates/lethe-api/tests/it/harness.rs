@@ -156,6 +156,7 @@ impl TestApp {
                 actor: "lethe".into(),
                 reason: None,
                 four_eyes: false,
+                include_weak: None,
                 audit_data: serde_json::json!({}),
             };
             self.store.transition(id, change).await.unwrap();

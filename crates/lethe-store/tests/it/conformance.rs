@@ -76,7 +76,7 @@ async fn create(store: &dyn Store, new: NewRequest) -> RequestRecord {
     }
 }
 
-async fn create_default(store: &dyn Store) -> RequestRecord {
+pub(crate) async fn create_default(store: &dyn Store) -> RequestRecord {
     create(
         store,
         new_request(RequestKind::Erasure, None, at("2026-02-10T09:30:00Z")),
@@ -90,6 +90,7 @@ fn change(event: RequestEvent, actor: &str) -> StatusChange {
         actor: actor.to_owned(),
         reason: None,
         four_eyes: matches!(event, RequestEvent::Approve | RequestEvent::Reject),
+        include_weak: None,
         audit_data: json!({"note": "test"}),
     }
 }
@@ -838,11 +839,11 @@ pub async fn audit_holds_no_identifier_values(h: &Harness) {
 
 // ---- the step queue ----
 
-const WORKER_A: &str = "worker-a";
+pub(crate) const WORKER_A: &str = "worker-a";
 const WORKER_B: &str = "worker-b";
-const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
 
-fn new_step(key: &str, connector: &str, max_attempts: i32) -> NewStep {
+pub(crate) fn new_step(key: &str, connector: &str, max_attempts: i32) -> NewStep {
     NewStep {
         step_key: key.to_owned(),
         connector: connector.to_owned(),
@@ -863,7 +864,7 @@ async fn steps_of(store: &dyn Store, request_id: Uuid) -> HashMap<String, StepRe
         .collect()
 }
 
-async fn assert_chain_verifies(store: &dyn Store) {
+pub(crate) async fn assert_chain_verifies(store: &dyn Store) {
     let v = store.verify_audit().await.unwrap();
     assert_eq!(v.first_break, None);
 }
@@ -1024,6 +1025,8 @@ pub async fn steps_completion_is_fenced(h: &Harness) {
         matched: Some(3),
         affected: Some(3),
         remaining: Some(0),
+        detail: None,
+        output: None,
     };
     assert!(!store
         .complete_step(claimed.id, WORKER_B, 1, done.clone())
@@ -1232,6 +1235,8 @@ pub async fn steps_expired_lease_is_rescued(h: &Harness) {
         matched: None,
         affected: None,
         remaining: None,
+        detail: None,
+        output: None,
     };
     assert!(!store
         .complete_step(a_id, WORKER_A, 1, done.clone())

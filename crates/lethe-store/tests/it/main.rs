@@ -3,6 +3,7 @@
 
 mod conformance;
 mod harness;
+mod results;
 
 /// Generates one `#[tokio::test]` per backend for each conformance case.
 macro_rules! on_both_backends {
@@ -12,7 +13,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let h = crate::harness::Harness::sqlite().await;
-                    crate::conformance::$case(&h).await;
+                    crate::cases::$case(&h).await;
                     h.cleanup().await;
                 }
             )*
@@ -22,7 +23,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let Some(h) = crate::harness::Harness::postgres().await else { return };
-                    crate::conformance::$case(&h).await;
+                    crate::cases::$case(&h).await;
                     h.cleanup().await;
                 }
             )*
@@ -54,4 +55,12 @@ on_both_backends!(
     steps_transient_retries_until_max_attempts,
     steps_expired_lease_is_rescued,
     steps_release_puts_steps_back,
+    proposals_are_searched_once_accepted,
+    step_detail_and_output_round_trip,
 );
+
+/// Every case, wherever it is written.
+mod cases {
+    pub use crate::conformance::*;
+    pub use crate::results::*;
+}

@@ -1,0 +1,85 @@
+//! Conformance cases for what discovery and export leave in the store:
+//! proposals and their acceptance, step detail and exported records.
+
+use lethe_domain::{IdentifierKind, StepStatus};
+use lethe_store::{IdentifierOrigin, NewProposal, StepOutcome, StoreError};
+use serde_json::json;
+
+use crate::conformance::{assert_chain_verifies, create_default, new_step, LEASE, WORKER_A};
+use crate::harness::Harness;
+
+fn proposal(value: &str, hash: &str) -> NewProposal {
+    NewProposal {
+        kind: IdentifierKind::Phone,
+        value: value.to_owned(),
+        hash: hash.to_owned(),
+        hint: "+44 **** ***855".to_owned(),
+        source: "files:adf-directory".to_owned(),
+    }
+}
+
+pub async fn proposals_are_searched_once_accepted(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    let given = store.searched_values(r.id).await.unwrap();
+    assert!(!given.is_empty());
+    // Proposed twice (a re-run discovery): stored once, not searched yet.
+    let p = || vec![proposal("+441632960855", "h-proposed")];
+    assert_eq!(store.propose_identifiers(r.id, p()).await.unwrap(), 1);
+    assert_eq!(store.propose_identifiers(r.id, p()).await.unwrap(), 0);
+    assert_eq!(store.searched_values(r.id).await.unwrap(), given);
+    let rec = store.get_request(r.id).await.unwrap().unwrap();
+    let prop = rec.identifiers.iter().find(|i| i.hash == "h-proposed").unwrap();
+    assert_eq!(prop.origin, IdentifierOrigin::Proposed);
+    assert_eq!(prop.source.as_deref(), Some("files:adf-directory"));
+    // All or nothing: one unknown hash accepts none.
+    let bad = store
+        .accept_identifiers(r.id, &["h-proposed".into(), "nope".into()], "officer-b")
+        .await;
+    assert!(matches!(bad, Err(StoreError::NotFound)));
+    assert_eq!(store.searched_values(r.id).await.unwrap(), given);
+    let rec = store
+        .accept_identifiers(r.id, &["h-proposed".into()], "officer-b")
+        .await
+        .unwrap();
+    assert!(rec
+        .identifiers
+        .iter()
+        .any(|i| i.hash == "h-proposed" && i.origin == IdentifierOrigin::Accepted));
+    let now = store.searched_values(r.id).await.unwrap();
+    assert_eq!(now.len(), given.len() + 1);
+    assert_eq!(now.last().unwrap().value, "+441632960855");
+    assert_chain_verifies(store).await;
+}
+
+pub async fn step_detail_and_output_round_trip(h: &Harness) {
+    let store = h.store.as_ref();
+    let r = create_default(store).await;
+    store
+        .insert_steps(r.id, vec![new_step("export:files:logs", "files", 3)])
+        .await
+        .unwrap();
+    let c = store
+        .claim_steps(WORKER_A, LEASE, 10, None)
+        .await
+        .unwrap()
+        .remove(0);
+    let detail = json!({"places": [{"place": "a.log", "items": 2, "weak": 0}]});
+    let output = json!([{"place": "a.log", "line": 3, "content": "x"}]);
+    let done = StepOutcome::Succeeded {
+        matched: Some(2),
+        affected: None,
+        remaining: None,
+        detail: Some(detail.clone()),
+        output: Some(output.clone()),
+    };
+    assert!(store.complete_step(c.id, WORKER_A, c.attempt, done).await.unwrap());
+    let steps = store.list_steps(r.id).await.unwrap();
+    assert_eq!(steps[0].status, StepStatus::Succeeded);
+    assert_eq!(steps[0].detail.as_ref(), Some(&detail));
+    let outputs = store.step_outputs(r.id).await.unwrap();
+    assert_eq!(outputs, vec![("export:files:logs".to_owned(), output)]);
+    assert_eq!(store.purge_outputs(r.id).await.unwrap(), 1);
+    assert!(store.step_outputs(r.id).await.unwrap().is_empty());
+    assert_chain_verifies(store).await;
+}
