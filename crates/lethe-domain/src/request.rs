@@ -161,6 +161,9 @@ impl RequestStatus {
             (S::AwaitingApproval, E::Approve) => S::Executing,
             (S::AwaitingApproval, E::Replan) => S::Planning,
             (S::Received | S::Planning | S::AwaitingApproval, E::Reject) => S::Rejected,
+            // A retried discovery of a failed plan lands in `executing`; a
+            // plan that was never approved must still go to an approver.
+            (S::Executing, E::PlanNeedsApproval) => S::AwaitingApproval,
             (S::Executing, E::Complete) => S::Completed,
             (S::Executing, E::CompleteWithExceptions) => S::CompletedWithExceptions,
             (S::Executing, E::Fail) => S::Failed,

@@ -1,0 +1,126 @@
+//! The plan as officers see it (`GET /v1/requests/{id}/plan`, `lethe plan`):
+//! per target, what discovery found and what will be (or was) done there.
+
+use lethe_domain::{RequestKind, StepAction, StepStatus, Strategy, TargetInfo};
+use serde::Serialize;
+
+use crate::{include_weak, step_key, Policy, RequestState, StepState};
+
+/// The whole plan of one request.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    pub kind: RequestKind,
+    /// Whether name-only matches will be erased.
+    pub erase_weak_matches: bool,
+    pub targets: Vec<PlanTarget>,
+}
+
+/// One target of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanTarget {
+    /// `connector:name`.
+    pub key: String,
+    pub connector: String,
+    pub name: String,
+    pub description: String,
+    pub strategy: Strategy,
+    /// Status of the discovery step; absent until it is planned.
+    pub discovery: Option<StepStatus>,
+    /// Items with a strong match (absent until discovery succeeded).
+    pub found: Option<i64>,
+    /// Items matched by a name only.
+    pub weak: u64,
+    /// Where, without personal data (from the discovery step's detail).
+    pub places: serde_json::Value,
+    /// What the plan does here.
+    pub action: TargetAction,
+    /// Status of the action's step(s), when planned: export or erase, then verify.
+    pub action_status: Option<StepStatus>,
+    pub verify_status: Option<StepStatus>,
+    /// Items left after erasure, per the verify step.
+    pub remaining: Option<i64>,
+}
+
+/// What the plan does in a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetAction {
+    /// Discovery has not finished.
+    AwaitingDiscovery,
+    /// Nothing found: nothing to do.
+    None,
+    Export,
+    Erase,
+    /// Found, kept under the target's legal ground.
+    Retain,
+}
+
+/// Builds the plan view from the same inputs as [`crate::advance`].
+pub fn plan_view(
+    req: &RequestState,
+    steps: &[StepState],
+    catalog: &[TargetInfo],
+    policy: &Policy,
+) -> PlanView {
+    let find = |a: StepAction, t: &TargetInfo| {
+        let key = step_key(a, t, req.generation);
+        steps.iter().find(|s| s.key == key)
+    };
+    let weak_included = include_weak(req, policy);
+    let targets = catalog
+        .iter()
+        .map(|t| {
+            let d = find(StepAction::Discover, t);
+            let found = d
+                .filter(|d| d.status == StepStatus::Succeeded)
+                .and_then(|d| d.matched);
+            let weak = d.map_or(0, StepState::weak);
+            let strong = found.unwrap_or(0).max(0) as u64;
+            let action = match (found, req.kind) {
+                (None, _) => TargetAction::AwaitingDiscovery,
+                (Some(_), RequestKind::Access) if strong > 0 => TargetAction::Export,
+                (Some(_), RequestKind::Erasure)
+                    if strong + if weak_included { weak } else { 0 } > 0 =>
+                {
+                    if t.strategy.is_retain() {
+                        TargetAction::Retain
+                    } else {
+                        TargetAction::Erase
+                    }
+                }
+                _ => TargetAction::None,
+            };
+            let act = match action {
+                TargetAction::Export => find(StepAction::Export, t),
+                TargetAction::Erase => find(StepAction::Erase, t),
+                _ => None,
+            };
+            let verify = (action == TargetAction::Erase)
+                .then(|| find(StepAction::Verify, t))
+                .flatten();
+            PlanTarget {
+                key: t.key(),
+                connector: t.connector.clone(),
+                name: t.name.clone(),
+                description: t.description.clone(),
+                strategy: t.strategy.clone(),
+                discovery: d.map(|d| d.status),
+                found,
+                weak,
+                places: d
+                    .and_then(|d| d.detail.as_ref())
+                    .and_then(|v| v.get("places").cloned())
+                    .unwrap_or_else(|| serde_json::json!([])),
+                action,
+                action_status: act.map(|s| s.status),
+                verify_status: verify.map(|s| s.status),
+                remaining: verify.and_then(|s| s.remaining),
+            }
+        })
+        .collect();
+    PlanView {
+        kind: req.kind,
+        erase_weak_matches: weak_included,
+        targets,
+    }
+}
