@@ -19,6 +19,64 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub identifiers: IdentifierConfig,
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    #[serde(default)]
+    pub worker: WorkerConfig,
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
+    /// File targets (`[[files]]`), each usually a preset plus a `root`.
+    #[serde(default)]
+    pub files: Vec<lethe_connectors::files::FileTargetSpec>,
+}
+
+/// What needs a person, and what may be erased without asking.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Request kinds whose plan waits for an approver other than the
+    /// creator (four eyes). Default: `["erasure"]`.
+    #[serde(default = "default_approval_for")]
+    pub approval_for: Vec<lethe_domain::RequestKind>,
+    /// Erase name-only (weak) matches without an approver saying so.
+    #[serde(default)]
+    pub erase_weak_matches: bool,
+}
+
+/// How workers run (in `lethe serve` and `lethe work`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Worker tasks in this process; 0 in `serve` means API only.
+    #[serde(default = "default_workers")]
+    pub count: usize,
+    /// Lease on a claimed step, seconds: a dead worker's steps wait this long.
+    #[serde(default = "default_lease")]
+    pub lease_secs: u64,
+    /// Pause between polls when idle, milliseconds.
+    #[serde(default = "default_poll")]
+    pub idle_poll_ms: u64,
+    /// Attempts per step before a transient failure fails it.
+    #[serde(default = "default_attempts")]
+    pub max_attempts: i32,
+    /// First retry delay and cap, seconds (exponential with jitter between).
+    #[serde(default = "default_retry_base")]
+    pub retry_base_secs: u64,
+    #[serde(default = "default_retry_cap")]
+    pub retry_cap_secs: u64,
+    /// Batches of one connector that run at once per worker.
+    #[serde(default = "default_per_connector")]
+    pub per_connector: usize,
+}
+
+/// Access packages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Hours an access package can be downloaded after the request
+    /// completed; then its exported data is deleted.
+    #[serde(default = "default_package_ttl")]
+    pub package_ttl_hours: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +136,62 @@ fn default_leeway() -> u64 {
 }
 fn default_region() -> String {
     "GB".into()
+}
+fn default_approval_for() -> Vec<lethe_domain::RequestKind> {
+    vec![lethe_domain::RequestKind::Erasure]
+}
+fn default_workers() -> usize {
+    1
+}
+fn default_lease() -> u64 {
+    60
+}
+fn default_poll() -> u64 {
+    500
+}
+fn default_attempts() -> i32 {
+    5
+}
+fn default_retry_base() -> u64 {
+    2
+}
+fn default_retry_cap() -> u64 {
+    300
+}
+fn default_per_connector() -> usize {
+    2
+}
+fn default_package_ttl() -> u64 {
+    7 * 24
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            approval_for: default_approval_for(),
+            erase_weak_matches: false,
+        }
+    }
+}
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            count: default_workers(),
+            lease_secs: default_lease(),
+            idle_poll_ms: default_poll(),
+            max_attempts: default_attempts(),
+            retry_base_secs: default_retry_base(),
+            retry_cap_secs: default_retry_cap(),
+            per_connector: default_per_connector(),
+        }
+    }
+}
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        Self {
+            package_ttl_hours: default_package_ttl(),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -140,6 +254,12 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        if self.worker.lease_secs < 3 {
+            bail!("worker.lease_secs must be at least 3 (workers heartbeat every third of it)");
+        }
+        if self.worker.max_attempts < 1 {
+            bail!("worker.max_attempts must be at least 1");
+        }
         if lethe_domain::PhoneRegion::parse(&self.identifiers.default_region).is_none() {
             bail!("identifiers.default_region must be an ISO 3166 alpha-2 code such as GB");
         }

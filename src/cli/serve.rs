@@ -89,7 +89,11 @@ pub fn authenticator(config: &Config) -> anyhow::Result<Authenticator> {
 }
 
 /// Builds the whole application from configuration and an opened store.
-pub fn app(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<axum::Router> {
+pub fn app(
+    config: &Config,
+    store: Arc<dyn Store>,
+    catalog: &lethe_worker::Catalog,
+) -> anyhow::Result<axum::Router> {
     let region = PhoneRegion::parse(&config.identifiers.default_region)
         .context("identifiers.default_region")?;
     Ok(lethe_api::app(
@@ -98,26 +102,45 @@ pub fn app(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<axum::Route
         Arc::new(IdentifierHasher::new(config.hash_key()?)),
         ApiSettings {
             default_region: region,
+            targets: Arc::new(catalog.targets().to_vec()),
+            policy: super::work::policy(config),
+            package_ttl: std::time::Duration::from_secs(config.evidence.package_ttl_hours * 3600),
         },
     ))
 }
 
-/// `lethe serve`.
+/// `lethe serve`: the API and `worker.count` workers in one process.
 pub async fn run(config: &Config) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    let app = app(config, store.clone())?;
+    let catalog = super::work::catalog(config)?;
+    let app = app(config, store.clone(), &catalog)?;
+    let engines = super::work::engines(config, &store, &catalog, config.worker.count)?;
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
-    tracing::info!(listen = %listener.local_addr()?, store = store.backend(), "lethe serving");
+    tracing::info!(listen = %listener.local_addr()?, store = store.backend(), workers = engines.len(), "lethe serving");
+    serve_with_workers(listener, app, engines).await
+}
+
+/// Serves `app` and runs `engines` until Ctrl-C or SIGTERM; then stops
+/// taking requests, lets the workers release their leases, and returns.
+pub async fn serve_with_workers(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    engines: Vec<lethe_worker::Engine>,
+) -> anyhow::Result<()> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let workers = tokio::spawn(super::work::run_engines(engines, rx));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
+    let _ = tx.send(true);
+    workers.await.context("workers panicked")??;
     tracing::info!("lethe stopped");
     Ok(())
 }
 
-async fn shutdown() {
+pub async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

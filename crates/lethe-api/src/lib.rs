@@ -32,10 +32,28 @@ pub use auth::{Authenticator, Role};
 pub use problem::{ApiError, Problem};
 
 /// Settings the handlers read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ApiSettings {
     /// Region for phone numbers given without a country code.
     pub default_region: PhoneRegion,
+    /// Every configured target, in plan order (for plans, packages, reports).
+    pub targets: Arc<Vec<lethe_domain::TargetInfo>>,
+    /// The policy the workers plan with (four eyes, weak matches).
+    pub policy: lethe_planner::Policy,
+    /// How long an access package can be downloaded after completion.
+    pub package_ttl: Duration,
+}
+
+impl ApiSettings {
+    /// Settings with no targets and the default policy: for tests and tools.
+    pub fn new(default_region: PhoneRegion) -> Self {
+        Self {
+            default_region,
+            targets: Arc::new(Vec::new()),
+            policy: lethe_planner::Policy::default(),
+            package_ttl: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
 }
 
 /// Shared application state: external systems as trait objects, no globals.

@@ -79,9 +79,7 @@ impl TestApp {
             store.clone(),
             Arc::new(Authenticator::new(Some(SECRET), Vec::new(), 0)),
             Arc::new(IdentifierHasher::new(HASH_KEY)),
-            ApiSettings {
-                default_region: PhoneRegion::parse("GB").unwrap(),
-            },
+            ApiSettings::new(PhoneRegion::parse("GB").unwrap()),
         );
         Self {
             router,

@@ -1,0 +1,114 @@
+//! Workers from configuration: the catalog of connectors and targets, the
+//! policy, and the engines `lethe serve` and `lethe work` run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lethe_connectors::files::FilesConnector;
+use lethe_domain::{IdentifierHasher, PhoneRegion};
+use lethe_planner::Policy;
+use lethe_store::Store;
+use lethe_worker::{Catalog, Engine, EngineConfig};
+
+use super::Config;
+
+/// Every configured connector with its targets. A connector kind with no
+/// targets is left out, so plans only list what is configured.
+pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
+    let hasher = IdentifierHasher::new(config.hash_key()?);
+    let mut catalog = Catalog::default();
+    if !config.files.is_empty() {
+        let targets = config
+            .files
+            .iter()
+            .cloned()
+            .map(|spec| spec.resolve())
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(anyhow::Error::msg)
+            .context("[[files]] targets")?;
+        let files = FilesConnector::new(targets, Some(hasher.clone()))
+            .map_err(anyhow::Error::msg)
+            .context("[[files]] targets")?;
+        catalog = catalog.with(Arc::new(files))?;
+    }
+    Ok(catalog)
+}
+
+pub fn policy(config: &Config) -> Policy {
+    Policy {
+        approval_for: config.policy.approval_for.clone(),
+        erase_weak_matches: config.policy.erase_weak_matches,
+    }
+}
+
+pub fn region(config: &Config) -> anyhow::Result<PhoneRegion> {
+    PhoneRegion::parse(&config.identifiers.default_region).context("identifiers.default_region")
+}
+
+/// `count` engines sharing one catalog, named after this process.
+pub fn engines(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    catalog: &Catalog,
+    count: usize,
+) -> anyhow::Result<Vec<Engine>> {
+    let hasher = Arc::new(IdentifierHasher::new(config.hash_key()?));
+    let w = &config.worker;
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "lethe".into());
+    (0..count)
+        .map(|i| {
+            let cfg = EngineConfig {
+                name: format!("{host}-{}-{i}", std::process::id()),
+                lease: Duration::from_secs(w.lease_secs),
+                idle_poll: Duration::from_millis(w.idle_poll_ms),
+                max_attempts: w.max_attempts,
+                retry_base: Duration::from_secs(w.retry_base_secs),
+                retry_cap: Duration::from_secs(w.retry_cap_secs),
+                per_connector: w.per_connector,
+                region: region(config)?,
+                ..EngineConfig::default()
+            };
+            Ok(Engine::new(
+                Arc::clone(store),
+                catalog.clone(),
+                policy(config),
+                Arc::clone(&hasher),
+                cfg,
+            ))
+        })
+        .collect()
+}
+
+/// Runs engines until `shutdown` fires; each releases its leases on the way out.
+pub async fn run_engines(
+    engines: Vec<Engine>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let runs = engines.into_iter().map(|engine| {
+        let mut rx = shutdown.clone();
+        tokio::spawn(async move {
+            engine
+                .run(async move {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                })
+                .await
+        })
+    });
+    for handle in runs.collect::<Vec<_>>() {
+        handle.await.context("worker task panicked")??;
+    }
+    Ok(())
+}
+
+/// `lethe work`: workers only, until Ctrl-C or SIGTERM.
+pub async fn run(config: &Config) -> anyhow::Result<()> {
+    let store = super::serve::open_store(config).await?;
+    let catalog = catalog(config)?;
+    let engines = engines(config, &store, &catalog, config.worker.count.max(1))?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let workers = tokio::spawn(run_engines(engines, rx));
+    super::serve::shutdown().await;
+    let _ = tx.send(true);
+    workers.await.context("workers panicked")?
+}
