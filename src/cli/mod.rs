@@ -1,11 +1,13 @@
-//! The command line (SPEC §1): `serve`, `migrate`, `token`, `openapi`,
-//! `audit verify`, `demo`.
+//! The command line (SPEC §1): `serve`, `work`, `migrate`, `plan`, `token`,
+//! `openapi`, `audit verify`, `demo`.
 
 mod audit;
 mod config;
 mod demo;
+mod plan;
 mod serve;
 mod token;
+mod work;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,8 +34,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the API (SQLite stores are migrated on start).
+    /// Serve the API and run `worker.count` workers (SQLite stores are
+    /// migrated on start).
     Serve,
+    /// Run workers only (several `lethe work` processes can share a
+    /// PostgreSQL store).
+    Work,
+    /// Dry run: search every configured target for a subject and print
+    /// what an erasure would do, without changing anything.
+    Plan(plan::PlanArgs),
     /// Apply the store's migrations (PostgreSQL; SQLite migrates itself).
     Migrate,
     /// Mint a development HS256 token from the configured secret.
@@ -69,6 +78,12 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve => serve::run(&Config::load(&cli.config)?)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Work => work::run(&Config::load(&cli.config)?)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Plan(args) => plan::run(&Config::load(&cli.config)?, args)
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Migrate => serve::migrate(&Config::load(&cli.config)?)
