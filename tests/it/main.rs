@@ -1,4 +1,8 @@
-//! End-to-end tests of the `lethe` binary: the real process, its
-//! configuration from the environment, and its commands.
+//! End-to-end tests of lethe: the `lethe` binary as a process (its
+//! configuration, commands, the kill test) and the whole service in-process
+//! over a demo estate on disk.
 
 mod cli;
+mod erasure;
+mod estate;
+mod failures;
