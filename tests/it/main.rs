@@ -6,3 +6,4 @@ mod cli;
 mod erasure;
 mod estate;
 mod failures;
+mod kill;

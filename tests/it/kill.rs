@@ -1,0 +1,282 @@
+//! The kill test: `lethe work` is SIGKILLed again and again while it erases
+//! a batch of subjects from a log estate, then restarted until everything is
+//! done. The estate must end byte for byte as an uninterrupted run leaves
+//! it (nothing lost, nothing applied twice), every step must have succeeded
+//! with every verify step passing, and the audit chain must verify.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use lethe_connectors::files::{write_demo_estate, FilesConnector};
+use lethe_domain::{
+    IdentifierHasher, PhoneRegion, RequestKind, StepStatus, Subject,
+    SubjectInput,
+};
+use lethe_planner::Policy;
+use lethe_store::{AuditEntry, AuditKey, NewIdentifier, NewRequest, SqliteStore, Store};
+use lethe_worker::{Catalog, Engine, EngineConfig};
+
+use crate::estate::read_tree;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lethe");
+const HASH_KEY: &str = "kill-test-hash-key-kill-test-hash-key-0001";
+
+/// Where each preset lives in the demo estate.
+const ROOTS: [(&str, &str); 8] = [
+    ("console-logs", "console/logs"),
+    ("console-log-collector", "collector"),
+    ("adf-directory", "console/config/adf"),
+    ("console-comments", "console/config/comments"),
+    ("scratch-pad", "console/config"),
+    ("suite-server-logs", "suite/logs"),
+    ("suite-iis-logs", "suite/iis"),
+    ("suite-search-logs", "suite/search"),
+];
+
+/// The demo estate, grown so that batches take long enough to be cut:
+/// each console log is repeated into more, bigger rotated files.
+fn estate(dir: &Path) {
+    write_demo_estate(dir).unwrap();
+    let logs = dir.join("console/logs");
+    let live = std::fs::read_to_string(logs.join("MiVBConsole.log")).unwrap();
+    let big = live.repeat(40);
+    for i in 10..22 {
+        std::fs::write(logs.join(format!("MiVBConsole.{i}.log")), &big).unwrap();
+    }
+}
+
+fn config(dir: &Path) -> PathBuf {
+    let mut toml = format!(
+        r#"[store]
+url = "sqlite://{db}"
+[identifiers]
+hash_key = "{HASH_KEY}"
+[policy]
+approval_for = []
+[worker]
+lease_secs = 3
+idle_poll_ms = 100
+retry_base_secs = 1
+retry_cap_secs = 2
+"#,
+        db = dir.join("lethe.db").display()
+    );
+    for (preset, root) in ROOTS {
+        toml.push_str(&format!(
+            "[[files]]\npreset = \"{preset}\"\nroot = \"{}\"\n",
+            dir.join("estate").join(root).display()
+        ));
+    }
+    let path = dir.join("lethe.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+fn subjects() -> Vec<(RequestKind, SubjectInput)> {
+    let demo = write_demo_estate(&tempfile::tempdir().unwrap().path().join("x")).unwrap();
+    let mut out = Vec::new();
+    for s in &demo.subjects {
+        out.push((RequestKind::Erasure, s.input.clone()));
+        out.push((RequestKind::Access, s.input.clone()));
+    }
+    // The same person twice: the second erasure finds what the first left.
+    out.push((RequestKind::Erasure, demo.subjects[0].input.clone()));
+    out
+}
+
+async fn submit(store: &dyn Store, kind: RequestKind, input: &SubjectInput) {
+    let hasher = IdentifierHasher::new(HASH_KEY.as_bytes());
+    let subject = Subject::parse(input, PhoneRegion::parse("GB").unwrap()).unwrap();
+    let now = Utc::now();
+    let new = NewRequest {
+        id: uuid::Uuid::now_v7(),
+        kind,
+        external_id: None,
+        received_at: now,
+        due_at: now + chrono::TimeDelta::days(30),
+        note: None,
+        created_by: "kill-test".into(),
+        identifiers: subject
+            .identifiers()
+            .into_iter()
+            .map(|i| NewIdentifier {
+                kind: i.kind,
+                hash: hasher.hash(i.kind, &i.normalised).0,
+                value: i.normalised,
+                hint: i.hint,
+            })
+            .collect(),
+    };
+    let audit = AuditEntry {
+        actor: "kill-test".into(),
+        kind: "request.create".into(),
+        data: serde_json::json!({}),
+    };
+    store
+        .create_request(new, None, audit, &|_| serde_json::json!({}))
+        .await
+        .unwrap();
+}
+
+fn audit_key() -> AuditKey {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"lethe audit chain\0");
+    h.update(HASH_KEY.as_bytes());
+    AuditKey::new(&h.finalize())
+}
+
+fn work(cfg: &Path, log: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    Command::new(BIN)
+        .args(["--config", cfg.to_str().unwrap(), "work"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+/// Requests not yet in a final state.
+async fn open_requests(store: &dyn Store) -> usize {
+    let page = store
+        .list_requests(&lethe_store::RequestFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    page.items.iter().filter(|r| !r.status.is_terminal()).count()
+}
+
+/// The same work without interruptions, in-process, on a fresh estate.
+async fn golden(dir: &Path) -> Vec<(PathBuf, String)> {
+    estate(&dir.join("estate"));
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&dir.join("golden.db"), audit_key()).await.unwrap());
+    let hasher = IdentifierHasher::new(HASH_KEY.as_bytes());
+    let targets = ROOTS
+        .iter()
+        .map(|(p, r)| {
+            lethe_connectors::files::FileTargetSpec::preset(p, dir.join("estate").join(r))
+                .resolve()
+                .unwrap()
+        })
+        .collect();
+    let files = FilesConnector::new(targets, Some(hasher.clone())).unwrap();
+    let engine = Engine::new(
+        store.clone(),
+        Catalog::default().with(Arc::new(files)).unwrap(),
+        Policy {
+            approval_for: vec![],
+            ..Policy::default()
+        },
+        Arc::new(hasher),
+        EngineConfig::default(),
+    );
+    for (kind, input) in subjects() {
+        submit(store.as_ref(), kind, &input).await;
+    }
+    engine.run_until_idle().await.unwrap();
+    assert_eq!(open_requests(store.as_ref()).await, 0);
+    relative(&dir.join("estate"))
+}
+
+fn relative(root: &Path) -> Vec<(PathBuf, String)> {
+    read_tree(root)
+        .into_iter()
+        .map(|(p, t)| (p.strip_prefix(root).unwrap().to_path_buf(), t))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    estate(&dir.join("estate"));
+    let cfg = config(dir);
+    let log = dir.join("work.log");
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&dir.join("lethe.db"), audit_key()).await.unwrap());
+    for (kind, input) in subjects() {
+        submit(store.as_ref(), kind, &input).await;
+    }
+
+    // Kill at many points: a fixed pseudo-random schedule of delays, so a
+    // failure can be replayed.
+    let mut seed: u64 = 0x5eed;
+    for _ in 0..12 {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let delay = 150 + (seed >> 33) % 1200;
+        let mut child = work(&cfg, &log);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    // Then let one worker finish the job (leases of the dead expire in 3 s).
+    let mut child = work(&cfg, &log);
+    let mut waited = 0;
+    while open_requests(store.as_ref()).await > 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "worker exited: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        // A guard against hanging forever, not a performance limit.
+        assert!(waited < 600, "requests still open after 10 minutes");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        waited += 1;
+    }
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(child.wait().unwrap().success(), "graceful shutdown");
+
+    // Every request finished, every step succeeded, every verify passed.
+    let page = store
+        .list_requests(&lethe_store::RequestFilter { limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    let mut rescued = 0;
+    let mut verifies = 0;
+    for r in &page.items {
+        assert!(
+            matches!(r.status.as_str(), "completed" | "completed_with_exceptions"),
+            "request {} ended {:?}",
+            r.id,
+            r.status
+        );
+        for s in store.list_steps(r.id).await.unwrap() {
+            assert_eq!(s.status, StepStatus::Succeeded, "{s:?}");
+            assert_eq!(s.attempts.last().unwrap().outcome.as_deref(), Some("succeeded"));
+            rescued += s
+                .attempts
+                .iter()
+                .filter(|a| a.outcome.as_deref() == Some("lease_expired"))
+                .count();
+            if s.action == lethe_domain::StepAction::Verify {
+                verifies += 1;
+                assert_eq!(s.items_remaining, Some(0));
+            }
+        }
+    }
+    assert!(verifies > 0);
+    eprintln!("kill test: {rescued} attempts cut by SIGKILL and re-run");
+    // Nothing lost, nothing applied twice: the estate is exactly what an
+    // uninterrupted run produces.
+    let golden_dir = tempfile::tempdir().unwrap();
+    let expected = golden(golden_dir.path()).await;
+    let actual = relative(&dir.join("estate"));
+    assert_eq!(actual.len(), expected.len());
+    for ((pa, ta), (pe, te)) in actual.iter().zip(&expected) {
+        assert_eq!(pa, pe);
+        assert!(ta == te, "{} differs from the uninterrupted run", pa.display());
+    }
+    let v = store.verify_audit().await.unwrap();
+    assert!(v.first_break.is_none(), "{v:?}");
+}
