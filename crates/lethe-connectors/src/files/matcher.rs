@@ -7,10 +7,18 @@
 //! to the original bytes. Everything else matches the raw line, ASCII
 //! case-insensitively. Boundaries keep a subject's number out of longer digit
 //! runs and a name out of longer words (`Smith` in `Smithson`).
+//!
+//! Scanning is two-staged (see `filter`): the automaton runs over whole
+//! blocks of text to find the few lines that may hold a hit, and only
+//! those get the exact per-line search.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+mod filter;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use lethe_domain::{IdentifierKind, Subject, VariantForm};
 
+use self::filter::Filter;
+use super::linebuf::{line_end, trim_cr};
 use super::squeeze::Squeezed;
 use crate::Error;
 
@@ -18,6 +26,10 @@ use crate::Error;
 const MIN_PHONE_DIGITS: usize = 7;
 /// Shorter non-phone values (a two-letter single name) match almost anywhere.
 const MIN_TEXT_BYTES: usize = 3;
+/// Bytes of whole lines filtered at once by `for_each_matching_line`: big
+/// enough that the per-search cost vanishes, small enough that the block and
+/// its squeezed copy stay in the CPU cache.
+const BLOCK: usize = 32 * 1024;
 
 /// One byte string to look for, and whose it is. `Debug` omits the value:
 /// it is as personal as the identifier it came from.
@@ -111,8 +123,23 @@ pub struct Hit {
 #[derive(Debug)]
 pub struct Matcher {
     ac: Option<AhoCorasick>,
+    filter: Filter,
     patterns: Vec<Pattern>,
     has_phones: bool,
+}
+
+/// Compiles patterns the way every automaton of a matcher is compiled:
+/// ASCII case-insensitive, overlapping-capable, as a DFA (one table lookup
+/// per byte: the fastest search, paid for with build time and memory that
+/// stay modest for a batch of subjects).
+fn build<P: AsRef<[u8]>>(patterns: &[P]) -> Result<AhoCorasick, Error> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .prefilter(true)
+        .build(patterns)
+        .map_err(|e| Error::MatcherBuild(e.to_string()))
 }
 
 impl Matcher {
@@ -131,15 +158,12 @@ impl Matcher {
         let ac = if patterns.is_empty() {
             None
         } else {
-            let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(patterns.iter().map(|p| &p.value))
-                .map_err(|e| Error::MatcherBuild(e.to_string()))?;
-            Some(ac)
+            let values: Vec<&[u8]> = patterns.iter().map(Pattern::value).collect();
+            Some(build(&values)?)
         };
         Ok(Self {
             ac,
+            filter: Filter::new(&patterns, has_phones)?,
             patterns,
             has_phones,
         })
@@ -171,34 +195,48 @@ impl Matcher {
     /// file cut after a `\n`); `line` excludes its `\n` or `\r\n`, and
     /// `offset` is where it starts in `buf`. Lines without hits cost no
     /// allocation: this is the scan path for discovery and for deciding
-    /// whether a file needs rewriting at all.
+    /// whether a file needs rewriting at all. The automaton runs over
+    /// blocks of lines, not line by line; a line it fires on gets the
+    /// exact search of [`Matcher::find`].
     pub fn for_each_matching_line(&self, buf: &[u8], mut f: impl FnMut(usize, &[u8], Vec<Hit>)) {
+        let Some(ac) = &self.ac else {
+            return;
+        };
+        let mut view = Vec::new();
+        let mut starts = Vec::new();
         let mut at = 0;
         while at < buf.len() {
-            let end = buf[at..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(buf.len(), |i| at + i);
-            let mut line = &buf[at..end];
-            if line.last() == Some(&b'\r') {
-                line = &line[..line.len() - 1];
+            let cut = (at + BLOCK).min(buf.len());
+            let end = (line_end(buf, cut - 1) + 1).min(buf.len());
+            starts.clear();
+            self.filter.candidates(ac, &buf[at..end], &mut view, &mut starts);
+            for &start in &starts {
+                let start = at + start;
+                let line = trim_cr(&buf[start..line_end(buf, start)]);
+                let hits = self.find_exact(ac, line);
+                if !hits.is_empty() {
+                    f(start, line, hits);
+                }
             }
-            let hits = self.find(line);
-            if !hits.is_empty() {
-                f(at, line, hits);
-            }
-            at = end + 1;
+            at = end;
         }
     }
 
     /// Every identifier in `line`, sorted, non-overlapping, in the line's
     /// byte coordinates. Overlapping candidates merge into one hit spanning
     /// all of them (so redaction leaves no fragment) and carry the subject,
-    /// kind and form of the longest.
+    /// kind and form of the longest. A line without any costs one pass of
+    /// the automaton and no allocation.
     pub fn find(&self, line: &[u8]) -> Vec<Hit> {
-        let Some(ac) = &self.ac else {
-            return Vec::new();
-        };
+        match &self.ac {
+            Some(ac) if self.filter.may_match(ac, line) => self.find_exact(ac, line),
+            _ => Vec::new(),
+        }
+    }
+
+    /// [`Matcher::find`] without the filter: overlapping search on the line
+    /// and, for phones, on its squeezed view, then boundaries and merging.
+    fn find_exact(&self, ac: &AhoCorasick, line: &[u8]) -> Vec<Hit> {
         let squeezed =
             (self.has_phones && line.iter().any(u8::is_ascii_digit)).then(|| Squeezed::new(line));
         let separate_phone_pass = squeezed.as_ref().is_some_and(Squeezed::changed);

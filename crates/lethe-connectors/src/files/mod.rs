@@ -8,13 +8,36 @@
 //! - [`rewrite`]: stream a file line by line and replace it atomically,
 //!   keeping line endings, permissions, gzip, and lines appended meanwhile.
 
+mod aliases;
+mod call;
+mod compiled;
+mod connector;
+mod csv_edit;
+mod csv_file;
+mod csv_layout;
+mod csv_rows;
+pub mod demo;
+mod demo_stores;
+mod demo_text;
+mod failure;
+mod glob;
+mod linebuf;
+mod line_file;
+mod marks;
 pub mod matcher;
+mod pool;
+pub mod presets;
 pub mod redact;
 pub mod rewrite;
+mod spec;
 mod squeeze;
 pub mod target;
+mod walk;
 
 pub use matcher::{Hit, Matcher, Pattern};
 pub use redact::{redact_line, DEFAULT_TOKEN};
 pub use rewrite::{rewrite_file, LineOutcome, RewriteStats};
+pub use connector::FilesConnector;
+pub use demo::{write_demo_estate, DemoEstate, DemoSubject};
+pub use spec::FileTargetSpec;
 pub use target::{CsvLayout, FileFormat, FileTarget, ReplacementName, StrategyName};

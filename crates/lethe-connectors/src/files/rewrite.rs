@@ -6,15 +6,26 @@
 //!
 //! `.gz` files are read through a gzip decoder and written back gzipped, so
 //! rotated console logs (`MiVBConsole.1.log.gz`) are handled like live ones.
+//!
+//! A plain file is live: writers append to it while it is rewritten, and
+//! some of them opened it before the rename. After the rename the original
+//! inode (now nameless) is kept open and read on; lines that land there
+//! late go through the same callback and are appended to the new file.
 
-use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+mod sink;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
 
 use flate2::read::MultiGzDecoder;
-use flate2::write::GzEncoder;
-use flate2::Compression;
-use tempfile::NamedTempFile;
+
+use self::sink::{copy_owner_and_mode, replaced, same_file, sync_dir, Sink};
+use super::linebuf::{LineReader, Peeked};
+
+/// Input buffer: large, so a rewrite costs few `read` calls.
+const READ_BUF: usize = 256 * 1024;
 
 /// What to do with one line. The callback sees the line without its
 /// terminator; `Keep` and `Replace` write the original terminator back
@@ -45,41 +56,80 @@ pub struct RewriteStats {
     pub rewritten: bool,
 }
 
+/// How long the old inode is watched after the rename, for writers that
+/// opened the file before it and write after it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grace {
+    /// Pause between two looks at the old inode.
+    pub(crate) poll: Duration,
+    /// Consecutive looks without growth that end the watch of a live file.
+    pub(crate) quiet_polls: u32,
+    /// A file written within this window before the rename (or during the
+    /// watch) is live and watched for `quiet_polls`; any other file gets
+    /// one look, without sleeping, so rewriting a tree of old logs does not
+    /// pay a pause per file.
+    pub(crate) live_window: Duration,
+    /// Upper bound on the watch, for a writer that keeps writing into the
+    /// old inode and never reopens the path.
+    pub(crate) max: Duration,
+}
+
+impl Grace {
+    /// 5 quiet looks 20 ms apart: 100 ms without a byte from any writer
+    /// that opened the old file before the rename.
+    pub(crate) const DEFAULT: Self = Self {
+        poll: Duration::from_millis(20),
+        quiet_polls: 5,
+        live_window: Duration::from_secs(60),
+        max: Duration::from_secs(2),
+    };
+}
+
 /// Streams `path` through `f` and replaces it when at least one line
 /// changed. A `Replace` with the same bytes counts as `Keep`.
 ///
-/// Appends: a plain file that grows while it is rewritten is read on to its
-/// new end before the rename, and again until its length is stable, so a
-/// line appended before the final length check is processed and kept. A
-/// last line without a newline is only treated as final once the length is
-/// stable, so a half-written append is not split.
+/// Appends to a plain file lose no line. The file is read to its end; a
+/// last line without a newline is only treated as final once the file
+/// stopped growing, so a half-written append is not split. The original
+/// stays open across the rename: whatever reaches the old inode afterwards
+/// (appended after the read reached the end, or by a writer that opened
+/// the file before the rename) is read on, passed through `f` and appended
+/// to the new file, until the old inode has been quiet for a grace period
+/// (100 ms for a file written within the last minute; one look for an
+/// older one). Writers that open, append and close per line (log4net
+/// `MinimalLock`, `echo >>`) therefore lose nothing.
 ///
-/// Remaining race, stated plainly: (1) a line appended between the final
-/// length check and the rename (microseconds: permissions, owner, rename) is
-/// lost; (2) a writer that keeps its file open (most loggers) writes into the
-/// old inode after the rename, and everything it writes from then on is lost
-/// until it reopens the path. Rewrite live logs only after rotation or with
-/// the writer stopped; this function narrows the window, it cannot close it.
-/// A `.gz` file that changes during the rewrite is not replaced: the call
-/// fails with `ErrorKind::Interrupted` and can be retried.
+/// Caveats, stated plainly: (1) order: a late line is appended after
+/// whatever writers that opened the new file already wrote there, so it
+/// can appear after newer lines; (2) a writer that holds its descriptor
+/// open across the rename (most loggers with an exclusive lock) keeps
+/// writing into the old inode until it reopens the path; that is read on
+/// for at most 2 s, and what it writes after that is lost. Configure such
+/// loggers to reopen per write (`MinimalLock`) or rewrite their files after
+/// rotation; copytruncate rotation never cooperates with a rewrite.
+///
+/// Fails with `ErrorKind::Interrupted` (retryable) without replacing
+/// anything when the path was replaced or truncated during the rewrite,
+/// or when a `.gz` file changed.
 pub fn rewrite_file(path: &Path, f: impl FnMut(&[u8]) -> LineOutcome) -> io::Result<RewriteStats> {
-    let gz = is_gz(path);
+    rewrite_file_with(path, f, Grace::DEFAULT)
+}
+
+/// [`rewrite_file`] with an explicit grace period.
+pub(crate) fn rewrite_file_with(
+    path: &Path,
+    f: impl FnMut(&[u8]) -> LineOutcome,
+    grace: Grace,
+) -> io::Result<RewriteStats> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
-    let mut run = Run {
-        path,
-        gz,
-        meta,
-        reader: logical_reader(file, gz),
-        stats: RewriteStats::default(),
-        sink: None,
-        f,
-    };
-    run.drain()?;
-    let Some(sink) = run.sink.take() else {
-        return Ok(run.stats);
-    };
-    let tmp = if gz {
+    if is_gz(path) {
+        let reader = MultiGzDecoder::new(BufReader::with_capacity(READ_BUF, file));
+        let mut run = Run::new(path, meta, true, reader, f);
+        run.drain(None, Settle::Now)?;
+        let Some(sink) = run.sink.take() else {
+            return Ok(run.stats);
+        };
         let tmp = sink.finish()?;
         if fs::metadata(path)?.len() != run.meta.len() {
             return Err(io::Error::new(
@@ -87,126 +137,221 @@ pub fn rewrite_file(path: &Path, f: impl FnMut(&[u8]) -> LineOutcome) -> io::Res
                 "gzip file changed during rewrite; not replaced",
             ));
         }
-        tmp
-    } else {
-        let mut tmp = sink.finish()?;
-        // Appends that arrived while we flushed: read them on, until stable.
-        while run.grew(run.stats.bytes_read)? {
-            run.sink = Some(Sink::Plain(BufWriter::new(tmp)));
-            run.drain()?;
-            tmp = run.sink.take().expect("sink set above").finish()?;
-        }
-        tmp
+        copy_owner_and_mode(&tmp, &run.meta)?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        sync_dir(path)?;
+        run.stats.rewritten = true;
+        return Ok(run.stats);
+    }
+    let mut run = Run::new(path, meta, false, file, f);
+    run.drain(None, Settle::IfStable)?;
+    let Some(sink) = run.sink.take() else {
+        return Ok(run.stats);
     };
+    let tmp = sink.finish()?;
+    run.check_same_file()?;
     copy_owner_and_mode(&tmp, &run.meta)?;
+    // An appending handle on the new inode itself, opened before the
+    // rename: late lines reach the new file even if the path moves again,
+    // and `O_APPEND` keeps them whole next to other writers' lines.
+    let late = OpenOptions::new().append(true).open(tmp.path())?;
+    let live = run.is_live(grace.live_window)?;
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(path)?;
     run.stats.rewritten = true;
+    run.tail(&late, live, grace)?;
     Ok(run.stats)
 }
 
+/// How a last line without `\n` is treated when the source has no more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    /// Final if the file is not longer than what was read.
+    IfStable,
+    /// Final: the source is finished (gzip), or the watch is over.
+    Now,
+    /// Not yet: leave it for a later look.
+    Never,
+}
+
+/// What happened to one line.
+enum Out {
+    Same,
+    New(Vec<u8>),
+    Dropped,
+}
+
+/// A source whose current length can be asked (a plain file; gzip cannot).
+trait Source: Read {
+    fn len_now(&self) -> io::Result<Option<u64>>;
+}
+
+impl Source for File {
+    fn len_now(&self) -> io::Result<Option<u64>> {
+        Ok(Some(self.metadata()?.len()))
+    }
+}
+
+impl<R: io::BufRead> Source for MultiGzDecoder<R> {
+    fn len_now(&self) -> io::Result<Option<u64>> {
+        Ok(None)
+    }
+}
+
 /// The state of one rewrite.
-struct Run<'p, F> {
+struct Run<'p, R, F> {
     path: &'p Path,
-    gz: bool,
     meta: fs::Metadata,
-    reader: Box<dyn BufRead>,
+    gz: bool,
+    lines: LineReader<R>,
     stats: RewriteStats,
     /// The temp file, created at the first changed line.
     sink: Option<Sink>,
     f: F,
 }
 
-impl<F: FnMut(&[u8]) -> LineOutcome> Run<'_, F> {
-    /// Reads and processes lines to the current end of the file (for a plain
-    /// file being rewritten: to its end once it stopped growing).
-    fn drain(&mut self) -> io::Result<()> {
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            let start = self.stats.bytes_read;
-            self.reader.read_until(b'\n', &mut buf)?;
-            // A line without a newline is final only once the file stopped growing.
-            while !buf.is_empty()
-                && buf.last() != Some(&b'\n')
-                && !self.gz
-                && self.grew(start + buf.len() as u64)?
-            {
-                if self.reader.read_until(b'\n', &mut buf)? == 0 {
-                    break;
-                }
-            }
-            if buf.is_empty() {
-                if self.sink.is_some() && !self.gz && self.grew(start)? {
-                    continue;
-                }
-                return Ok(());
-            }
-            self.stats.bytes_read += buf.len() as u64;
-            self.stats.lines += 1;
-            let (content, ending) = split_ending(&buf);
-            let out: Option<Option<Vec<u8>>> = match (self.f)(content) {
-                LineOutcome::Keep => None,
-                LineOutcome::Replace(new) if new == content => None,
-                LineOutcome::Replace(new) => {
-                    self.stats.lines_changed += 1;
-                    Some(Some(new))
-                }
-                LineOutcome::Delete => {
-                    self.stats.lines_deleted += 1;
-                    Some(None)
-                }
-            };
-            let sink = match (&mut self.sink, &out) {
-                (Some(s), _) => s,
-                (None, None) => continue,
-                (None, Some(_)) => {
-                    let mut s = Sink::create(self.path, self.gz)?;
-                    copy_prefix(self.path, self.gz, start, &mut s)?;
-                    self.sink.insert(s)
-                }
-            };
-            match out {
-                None => sink.write_all(&buf)?,
-                Some(Some(new)) => {
-                    sink.write_all(&new)?;
-                    sink.write_all(ending)?;
-                }
-                Some(None) => {}
-            }
+impl<'p, R: Source, F: FnMut(&[u8]) -> LineOutcome> Run<'p, R, F> {
+    fn new(path: &'p Path, meta: fs::Metadata, gz: bool, source: R, f: F) -> Self {
+        Self {
+            path,
+            meta,
+            gz,
+            lines: LineReader::with_capacity(READ_BUF, source),
+            stats: RewriteStats::default(),
+            sink: None,
+            f,
         }
     }
 
-    /// Whether the original now holds more than `consumed` bytes. Fails if
-    /// the path now names another file or shrank (rotated or truncated
-    /// under us): replacing it would destroy someone else's data.
-    fn grew(&self, consumed: u64) -> io::Result<bool> {
-        use std::os::unix::fs::MetadataExt;
-        let now = fs::metadata(self.path)?;
-        if now.ino() != self.meta.ino() || now.dev() != self.meta.dev() || now.len() < consumed {
-            return Err(io::Error::new(
-                io::ErrorKind::Interrupted,
-                "file was replaced or truncated during rewrite; not replaced",
-            ));
+    /// Processes lines to the current end of the source: into the temp
+    /// file (created at the first change) in the main pass, or into `late`
+    /// when watching the old inode after the rename.
+    fn drain(&mut self, mut late: Option<&mut Vec<u8>>, settle: Settle) -> io::Result<()> {
+        loop {
+            let len = match self.lines.peek()? {
+                Peeked::End => return Ok(()),
+                Peeked::Complete(n) => n,
+                Peeked::Partial(n) => match settle {
+                    Settle::Now => n,
+                    Settle::Never => return Ok(()),
+                    Settle::IfStable => {
+                        let read = self.stats.bytes_read + n as u64;
+                        if self.lines.get_ref().len_now()?.is_some_and(|l| l > read) {
+                            continue;
+                        }
+                        n
+                    }
+                },
+            };
+            let start = self.stats.bytes_read;
+            self.stats.bytes_read += len as u64;
+            self.stats.lines += 1;
+            let line = self.lines.line(len);
+            let (content, ending) = split_ending(line);
+            let out = match (self.f)(content) {
+                LineOutcome::Keep => Out::Same,
+                LineOutcome::Replace(new) if new == content => Out::Same,
+                LineOutcome::Replace(new) => {
+                    self.stats.lines_changed += 1;
+                    Out::New(new)
+                }
+                LineOutcome::Delete => {
+                    self.stats.lines_deleted += 1;
+                    Out::Dropped
+                }
+            };
+            let dest: &mut dyn Write = match (&mut late, &mut self.sink) {
+                (Some(buf), _) => &mut **buf,
+                (None, Some(sink)) => sink,
+                (None, None) if matches!(out, Out::Same) => {
+                    self.lines.consume(len);
+                    continue;
+                }
+                (None, None) => self
+                    .sink
+                    .insert(Sink::create(self.path, &self.meta, self.gz, start)?),
+            };
+            match out {
+                Out::Same => dest.write_all(line)?,
+                Out::New(new) => {
+                    dest.write_all(&new)?;
+                    dest.write_all(ending)?;
+                }
+                Out::Dropped => {}
+            }
+            self.lines.consume(len);
         }
-        Ok(now.len() > consumed)
     }
+}
+
+impl<F: FnMut(&[u8]) -> LineOutcome> Run<'_, File, F> {
+    /// Refuses to rename over a path that now names another file or a file
+    /// shorter than what was read (rotated or truncated under us): that
+    /// would destroy someone else's data.
+    fn check_same_file(&self) -> io::Result<()> {
+        let now = fs::metadata(self.path)?;
+        if !same_file(&now, &self.meta) || now.len() < self.stats.bytes_read {
+            return Err(replaced());
+        }
+        Ok(())
+    }
+
+    /// Whether the original was written within `window` (or has a
+    /// modification time in the future): someone may be writing to it.
+    fn is_live(&self, window: Duration) -> io::Result<bool> {
+        let modified = self.lines.get_ref().metadata()?.modified()?;
+        Ok(SystemTime::now()
+            .duration_since(modified)
+            .map_or(true, |age| age < window))
+    }
+
+    /// After the rename: reads the old inode on, appending late lines to
+    /// the new file through `late`, until it has been quiet long enough.
+    fn tail(&mut self, late: &File, mut live: bool, grace: Grace) -> io::Result<()> {
+        let started = Instant::now();
+        let mut out = Vec::new();
+        let mut appended = false;
+        let mut seen = self.stats.bytes_read;
+        let mut quiet = 0;
+        loop {
+            self.drain(Some(&mut out), Settle::Never)?;
+            appended |= append(late, &mut out)?;
+            let len = self.lines.get_ref().len_now()?.unwrap_or(seen);
+            if len != seen {
+                (seen, quiet, live) = (len, 0, true);
+            } else {
+                quiet += 1;
+            }
+            let enough = if live { grace.quiet_polls } else { 1 };
+            if quiet >= enough || len < self.stats.bytes_read || started.elapsed() >= grace.max {
+                break;
+            }
+            std::thread::sleep(grace.poll);
+        }
+        self.drain(Some(&mut out), Settle::Now)?;
+        appended |= append(late, &mut out)?;
+        if appended {
+            late.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends `out` (whole lines) to the new file in one `write`, so it never
+/// interleaves with a concurrent writer's line; true if there was any.
+fn append(mut late: &File, out: &mut Vec<u8>) -> io::Result<bool> {
+    if out.is_empty() {
+        return Ok(false);
+    }
+    late.write_all(out)?;
+    out.clear();
+    Ok(true)
 }
 
 /// `.gz`, any case, means gzip in and gzip out.
 fn is_gz(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-}
-
-/// The file's content as lines: decompressed for gzip (all members, as
-/// `gzip -d` does for concatenated files).
-fn logical_reader(file: File, gz: bool) -> Box<dyn BufRead> {
-    if gz {
-        Box::new(BufReader::new(MultiGzDecoder::new(BufReader::new(file))))
-    } else {
-        Box::new(BufReader::new(file))
-    }
 }
 
 /// Splits a line into content and terminator (`\r\n`, `\n` or nothing).
@@ -219,93 +364,6 @@ fn split_ending(line: &[u8]) -> (&[u8], &[u8]) {
         0
     };
     line.split_at(line.len() - cut)
-}
-
-/// Where rewritten content goes: a temp file beside the original, so the
-/// final rename stays within one filesystem and is atomic.
-enum Sink {
-    Plain(BufWriter<NamedTempFile>),
-    Gz(GzEncoder<BufWriter<NamedTempFile>>),
-}
-
-impl Sink {
-    fn create(path: &Path, gz: bool) -> io::Result<Self> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".lethe-rewrite-")
-            .tempfile_in(dir)?;
-        let w = BufWriter::new(tmp);
-        Ok(if gz {
-            Self::Gz(GzEncoder::new(w, Compression::default()))
-        } else {
-            Self::Plain(w)
-        })
-    }
-
-    /// Flushes everything (the gzip trailer included) and fsyncs.
-    fn finish(self) -> io::Result<NamedTempFile> {
-        let w = match self {
-            Self::Plain(w) => w,
-            Self::Gz(g) => g.finish()?,
-        };
-        let tmp = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-        tmp.as_file().sync_all()?;
-        Ok(tmp)
-    }
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(w) => w.write(buf),
-            Self::Gz(w) => w.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Self::Plain(w) => w.flush(),
-            Self::Gz(w) => w.flush(),
-        }
-    }
-}
-
-/// Copies the first `len` content bytes of the original into the sink: the
-/// unchanged lines read before the first change, which were not buffered.
-fn copy_prefix(path: &Path, gz: bool, len: u64, sink: &mut Sink) -> io::Result<()> {
-    let mut prefix = logical_reader(File::open(path)?, gz).take(len);
-    let copied = io::copy(&mut prefix, sink)?;
-    if copied != len {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "file shrank during rewrite; not replaced",
-        ));
-    }
-    Ok(())
-}
-
-/// Gives the temp file the original's owner (only root may, and the temp
-/// file is root's exactly when we run as root) and then its mode (after
-/// `chown`, which may clear set-id bits).
-fn copy_owner_and_mode(tmp: &NamedTempFile, meta: &fs::Metadata) -> io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let ours = tmp.as_file().metadata()?;
-    if ours.uid() == 0 && (ours.uid() != meta.uid() || ours.gid() != meta.gid()) {
-        std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()))?;
-    }
-    tmp.as_file().set_permissions(meta.permissions())
-}
-
-/// Fsyncs the directory holding `path`, so the rename is durable.
-fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use lethe_domain::{IdentifierKind, Replacement, Strategy};
 use serde::Deserialize;
 
+use super::glob::Glob;
+
 /// One file target: a directory tree, which files in it, how they are laid
 /// out, and what erasure does to a matching item.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -52,7 +54,7 @@ pub struct FileTarget {
     pub retention: Option<String>,
 }
 
-fn everything() -> Vec<String> {
+pub(crate) fn everything() -> Vec<String> {
     vec!["**/*".to_owned()]
 }
 
@@ -138,5 +140,64 @@ impl FileTarget {
                     })?,
             },
         })
+    }
+}
+
+impl FileTarget {
+    /// Checks everything that can be checked without touching the disk, so
+    /// a bad declaration stops lethe at startup instead of failing a step
+    /// weeks later. Each message names the target and says what to change.
+    pub fn validate(&self) -> Result<(), String> {
+        let name = &self.name;
+        if name.trim().is_empty() || name.contains(|c: char| c.is_whitespace() || c == ':') {
+            return Err(format!(
+                "file target `{name}`: `name` must be non-empty, without spaces or `:` (it is part of step keys)"
+            ));
+        }
+        if self.include.is_empty() {
+            return Err(format!(
+                "file target `{name}`: `include` is empty, so no file would be searched"
+            ));
+        }
+        for glob in self.include.iter().chain(&self.exclude) {
+            Glob::new(glob).map_err(|e| format!("file target `{name}`: {e}"))?;
+        }
+        self.strategy()?;
+        let is_csv = self.format == FileFormat::Csv;
+        if self.strategy == StrategyName::Anonymise && !is_csv {
+            return Err(format!(
+                "file target `{name}`: strategy `anonymise` overwrites CSV columns; lines and free text have none, use `redact` or `delete`"
+            ));
+        }
+        if self.anonymise_with.is_some() && self.strategy != StrategyName::Anonymise {
+            return Err(format!(
+                "file target `{name}`: `anonymise_with` only applies to strategy `anonymise`; remove it or change the strategy"
+            ));
+        }
+        if self.csv.is_some() && !is_csv {
+            return Err(format!(
+                "file target `{name}`: a `csv` layout is given but `format` is not `csv`"
+            ));
+        }
+        if self.token.as_deref().is_some_and(|t| t.is_empty()) {
+            return Err(format!(
+                "file target `{name}`: `token` is empty; leave it out for the default `[REDACTED]`"
+            ));
+        }
+        let mapping = self.csv.as_ref().and_then(|c| c.adf_mapping.as_ref());
+        if mapping.is_some_and(|m| m.is_absolute()) {
+            return Err(format!(
+                "file target `{name}`: `csv.adf_mapping` must be relative to `root`"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The token written over an identifier by `redact` (and inside
+    /// free-text columns by `anonymise`).
+    pub fn redact_token(&self) -> Vec<u8> {
+        self.token
+            .as_deref()
+            .map_or_else(|| super::DEFAULT_TOKEN.to_vec(), |t| t.as_bytes().to_vec())
     }
 }

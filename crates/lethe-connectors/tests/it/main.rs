@@ -1,5 +1,10 @@
 //! Integration tests of the files connector core, on real temp files.
 
+mod append_race;
+mod files_config;
+mod files_connector;
+mod files_csv;
+mod files_errors;
 mod matching;
 mod rewrite;
 

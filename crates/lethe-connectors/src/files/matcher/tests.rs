@@ -129,3 +129,87 @@ fn short_values_are_not_patterns() {
     assert!(empty.is_empty());
     assert!(empty.find(b"anything 01632960855").is_empty());
 }
+
+/// Pieces that make lines worth searching: the subjects' values in several
+/// shapes, digits, separators, letters, line endings.
+fn piece() -> impl proptest::strategy::Strategy<Value = &'static str> {
+    proptest::sample::select(vec![
+        "01632 960855",
+        "+44 1632-960855",
+        "(01632) 960-855",
+        "0441632960855",
+        "2960855",
+        "j.1-2@example.com",
+        "John Smith",
+        "SMITH, JOHN",
+        "Smithson",
+        "john.smith@example.com",
+        "2024-03-14 09:02:11.417",
+        "0", "1", "6", "9", " ", "-", ".", "(", ")", "a", "x", "é", ",",
+        "\n", "\r\n", "\r",
+    ])
+}
+
+fn fragile_matcher() -> Matcher {
+    Matcher::for_subjects(&[
+        subject(&["john.smith@example.com"], &["01632 960855"], &["John Smith"]),
+        subject(&["j.1-2@example.com"], &["+44 1632 960999"], &[]),
+    ])
+    .unwrap()
+}
+
+/// The line-by-line scan the block scan replaced, as the reference.
+fn naive(m: &Matcher, buf: &[u8]) -> Vec<(usize, Vec<Hit>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in buf.split(|&b| b == b'\n') {
+        let content = line.strip_suffix(b"\r").unwrap_or(line);
+        let hits = m.find_exact(m.ac.as_ref().unwrap(), content);
+        if !hits.is_empty() {
+            out.push((at, hits));
+        }
+        at += line.len() + 1;
+    }
+    out
+}
+
+proptest::proptest! {
+    #[test]
+    fn block_scan_and_filter_agree_with_exact_search(
+        pieces in proptest::collection::vec(piece(), 0..120),
+    ) {
+        let m = fragile_matcher();
+        let buf: Vec<u8> = pieces.concat().into_bytes();
+        let mut got = Vec::new();
+        m.for_each_matching_line(&buf, |at, line, hits| {
+            assert_eq!(m.find(line), hits);
+            got.push((at, hits));
+        });
+        proptest::prop_assert_eq!(&got, &naive(&m, &buf));
+        for line in buf.split(|&b| b == b'\n') {
+            proptest::prop_assert_eq!(m.find(line), m.find_exact(m.ac.as_ref().unwrap(), line));
+        }
+    }
+}
+
+#[test]
+fn block_scan_crosses_block_edges() {
+    let m = john();
+    let mut buf = Vec::new();
+    let mut planted = Vec::new();
+    for i in 0..20_000 {
+        if i % 997 == 0 {
+            planted.push(buf.len());
+            buf.extend_from_slice(b"2024-03-14 09:02:11.417 call from 01632 960855 queued\r\n");
+        } else {
+            buf.extend_from_slice(format!("2024-03-14 09:02:11.417 idle {i} 555-0100\n").as_bytes());
+        }
+    }
+    let mut got = Vec::new();
+    m.for_each_matching_line(&buf, |at, line, hits| {
+        assert!(line.ends_with(b"queued"));
+        assert_eq!(hits.len(), 1);
+        got.push(at);
+    });
+    assert_eq!(got, planted);
+}
