@@ -3,6 +3,7 @@
 //! over a demo estate on disk.
 
 mod cli;
+mod demo;
 mod erasure;
 mod estate;
 mod failures;
