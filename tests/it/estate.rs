@@ -20,7 +20,8 @@ pub const JWT: &[u8] = b"estate-test-secret-estate-test-secret";
 pub const HASH_KEY: &[u8] = b"estate-test-hash-key-estate-test-hash-key";
 
 pub struct Estate {
-    pub dir: tempfile::TempDir,
+    /// Holds the estate and the store; deleted when the test ends.
+    _dir: tempfile::TempDir,
     pub demo: DemoEstate,
     pub store: Arc<dyn Store>,
     pub files: Arc<FilesConnector>,
@@ -91,7 +92,7 @@ impl Estate {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self {
-            dir,
+            _dir: dir,
             demo,
             store,
             files,

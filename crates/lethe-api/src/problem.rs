@@ -80,6 +80,19 @@ pub enum ApiError {
     IllegalTransition(#[from] IllegalTransition),
     #[error("{0}")]
     Conflict(String),
+    /// The request's status does not allow this; the text says which
+    /// status it is in and what would be legal.
+    #[error("{0}")]
+    WrongStatus(String),
+    /// A package asked of an erasure request, or a report of an access one.
+    #[error("{0}")]
+    WrongKind(String),
+    /// The access package is not ready yet (the request has not completed).
+    #[error("{0}")]
+    NotReady(String),
+    /// The access package expired and its data was deleted.
+    #[error("{0}")]
+    PackageExpired(String),
     #[error("{0}")]
     Unauthenticated(&'static str),
     #[error("{0}")]
@@ -137,6 +150,9 @@ problem_table! {
     REQUEST_NOT_FOUND => ("request-not-found", NOT_FOUND, "Unknown request"),
     ILLEGAL_TRANSITION => ("illegal-transition", CONFLICT, "The request's status does not allow this"),
     CONFLICT => ("conflict", CONFLICT, "The request's state does not allow this"),
+    WRONG_KIND => ("wrong-request-kind", CONFLICT, "This request's kind has no such result"),
+    NOT_READY => ("not-ready", CONFLICT, "The result is not ready yet"),
+    PACKAGE_EXPIRED => ("package-expired", GONE, "The access package expired"),
     UNAUTHENTICATED => ("unauthenticated", UNAUTHORIZED, "Missing or invalid bearer token"),
     FORBIDDEN => ("forbidden", FORBIDDEN, "The token lacks the role this operation needs"),
     FOUR_EYES => ("four-eyes", FORBIDDEN, "Four-eyes principle"),
@@ -164,6 +180,10 @@ impl ApiError {
             Self::RequestNotFound => k::REQUEST_NOT_FOUND,
             Self::IllegalTransition(_) => k::ILLEGAL_TRANSITION,
             Self::Conflict(_) => k::CONFLICT,
+            Self::WrongStatus(_) => k::ILLEGAL_TRANSITION,
+            Self::WrongKind(_) => k::WRONG_KIND,
+            Self::NotReady(_) => k::NOT_READY,
+            Self::PackageExpired(_) => k::PACKAGE_EXPIRED,
             Self::Unauthenticated(_) => k::UNAUTHENTICATED,
             Self::Forbidden(_) => k::FORBIDDEN,
             Self::FourEyes => k::FOUR_EYES,

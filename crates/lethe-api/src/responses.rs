@@ -73,3 +73,33 @@ pub enum ServerProblems {
     #[response(status = 500, content_type = "application/problem+json")]
     Internal(Problem),
 }
+
+/// Why an erasure report cannot be produced.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ReportProblems {
+    /// The path parameter is not a UUID, or `format` is neither `json` nor `html`.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No request has this id.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// The request is an access request (`type` `wrong-request-kind`):
+    /// download its access package instead.
+    #[response(status = 409, content_type = "application/problem+json")]
+    WrongKind(Problem),
+}
+
+/// Why an access package cannot be downloaded.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum PackageProblems {
+    /// The request is an erasure request (`type` `wrong-request-kind`: get
+    /// its report instead), or it has not completed yet (`not-ready`).
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// The package expired and its exported data was deleted; submit a new
+    /// access request.
+    #[response(status = 410, content_type = "application/problem+json")]
+    Expired(Problem),
+}

@@ -3,26 +3,33 @@
 
 use lethe_domain::{RequestKind, StepAction, StepStatus, Strategy, TargetInfo};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{include_weak, step_key, Policy, RequestState, StepState};
 
 /// The whole plan of one request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanView {
+    /// Access or erasure: decides whether found items are exported or erased.
     pub kind: RequestKind,
     /// Whether name-only matches will be erased.
     pub erase_weak_matches: bool,
+    /// Every configured target, in catalog order, found or not.
     pub targets: Vec<PlanTarget>,
 }
 
 /// One target of the plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanTarget {
     /// `connector:name`.
     pub key: String,
+    /// Connector kind (`files`, `mssql`, `elasticsearch`, ...).
     pub connector: String,
+    /// Target name, unique within its connector.
     pub name: String,
+    /// What the store is, in words.
     pub description: String,
+    /// What erasure does here (delete, anonymise, redact, or retain and why).
     pub strategy: Strategy,
     /// Status of the discovery step; absent until it is planned.
     pub discovery: Option<StepStatus>,
@@ -30,26 +37,33 @@ pub struct PlanTarget {
     pub found: Option<i64>,
     /// Items matched by a name only.
     pub weak: u64,
-    /// Where, without personal data (from the discovery step's detail).
+    /// Where, without personal data (from the discovery step's detail):
+    /// `[{"place": "2026/01/console.log", "items": 2, "weak": 0}, ...]`,
+    /// a file path relative to the target's root, a table or an index,
+    /// with strong (`items`) and name-only (`weak`) counts.
+    #[schema(value_type = Vec<Object>)]
     pub places: serde_json::Value,
     /// What the plan does here.
     pub action: TargetAction,
     /// Status of the action's step(s), when planned: export or erase, then verify.
     pub action_status: Option<StepStatus>,
+    /// Status of the verify step after an erase, when planned.
     pub verify_status: Option<StepStatus>,
     /// Items left after erasure, per the verify step.
     pub remaining: Option<i64>,
 }
 
 /// What the plan does in a target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetAction {
     /// Discovery has not finished.
     AwaitingDiscovery,
     /// Nothing found: nothing to do.
     None,
+    /// Access: the strong matches go into the access package.
     Export,
+    /// Erasure: the matches are deleted, anonymised or redacted, then verified.
     Erase,
     /// Found, kept under the target's legal ground.
     Retain,

@@ -1,11 +1,11 @@
-//! Lifecycle actions: approve, reject, cancel, extend. Each goes through the
-//! domain state machine inside the store's transaction, so a concurrent
-//! change can never slip between the check and the write.
+//! Lifecycle actions: approve, reject, cancel, extend, retry. Each goes
+//! through the domain state machine inside the store's transaction, so a
+//! concurrent change can never slip between the check and the write.
 
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use lethe_domain::RequestEvent;
+use lethe_domain::{RequestEvent, RequestStatus};
 use lethe_store::{Extension, StatusChange};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -153,7 +153,15 @@ async fn with_reason(
     let AppPath(id) = id?;
     let AppJson(body) = body?;
     reason_text("/reason", &body.reason)?;
-    apply(state, caller, id, event, Some(("reason", body.reason)), None).await
+    apply(
+        state,
+        caller,
+        id,
+        event,
+        Some(("reason", body.reason)),
+        None,
+    )
+    .await
 }
 
 /// Reject the request with a reason (four-eyes: not by its creator).
@@ -244,5 +252,55 @@ pub async fn extend_request(
     };
     let record = state.store.extend(id, extension).await?;
     tracing::info!(request.id = %id, "request extended");
+    Ok(Json(RequestView::from(&record)))
+}
+
+/// Retry a failed request: its failed steps run again.
+///
+/// Legal only while the request is `failed` (409 otherwise, naming its
+/// status). The failed steps go back to `pending` with fresh attempts (their
+/// attempt history is kept) and the request returns to `executing`.
+#[utoipa::path(
+    post,
+    path = "/v1/requests/{id}/retry",
+    operation_id = "retry_request",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses((status = 200, description = "Retrying: the request is executing again", body = RequestView), RequestIdProblems, TransitionProblems, AuthProblems, ServerProblems),
+    security(("bearer" = []))
+)]
+pub async fn retry_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    id: Result<AppPath<Uuid>, ApiError>,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require(Role::Requester)?;
+    let AppPath(id) = id?;
+    let record = state
+        .store
+        .get_request(id)
+        .await?
+        .ok_or(ApiError::RequestNotFound)?;
+    // Checked before any step moves: steps of a request that is not failed
+    // are the workers' business, not the operator's.
+    if record.status != RequestStatus::Failed {
+        return Err(ApiError::WrongStatus(format!(
+            "only a failed request can be retried; this one is {}",
+            record.status
+        )));
+    }
+    // Steps first, then the status: a request back in `executing` with its
+    // failed steps still failed would be failed again by the planner.
+    let steps = state.store.retry_failed_steps(id).await?;
+    let change = StatusChange {
+        event: RequestEvent::Retry,
+        actor: caller.sub.clone(),
+        reason: None,
+        four_eyes: false,
+        include_weak: None,
+        audit_data: serde_json::json!({ "steps": steps }),
+    };
+    let record = state.store.transition(id, change).await?;
+    tracing::info!(request.id = %id, steps, "failed steps retried");
     Ok(Json(RequestView::from(&record)))
 }

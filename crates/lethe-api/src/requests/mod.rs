@@ -1,6 +1,12 @@
-//! The `/v1/requests` resource: create, read, and lifecycle actions.
+//! The `/v1/requests` resource: create, read, lifecycle actions, and what a
+//! request produces (plan, steps, access package, erasure report).
 
 pub mod actions;
 pub mod create;
+pub mod identifiers;
+pub mod package;
+pub mod plan;
 pub mod read;
+pub mod report;
+pub mod steps;
 pub mod view;

@@ -55,6 +55,8 @@ pub struct TestApp {
     pub router: Router,
     pub store: Arc<dyn Store>,
     pub sqlite: Arc<SqliteStore>,
+    /// The hasher the app uses, so tests can name identifiers by hash.
+    pub hasher: Arc<IdentifierHasher>,
     _dir: tempfile::TempDir,
 }
 
@@ -63,10 +65,18 @@ pub struct Reply {
     pub headers: HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as sent (a zip is not text).
+    pub bytes: Vec<u8>,
 }
 
 impl TestApp {
+    /// An app with no targets and the default settings.
     pub async fn new() -> Self {
+        Self::with_settings(|_| {}).await
+    }
+
+    /// An app whose settings `configure` adjusts (targets, policy, package TTL).
+    pub async fn with_settings(configure: impl FnOnce(&mut ApiSettings)) -> Self {
         init_logs();
         let dir = tempfile::tempdir().unwrap();
         let sqlite = Arc::new(
@@ -75,16 +85,20 @@ impl TestApp {
                 .unwrap(),
         );
         let store: Arc<dyn Store> = sqlite.clone();
+        let hasher = Arc::new(IdentifierHasher::new(HASH_KEY));
+        let mut settings = ApiSettings::new(PhoneRegion::parse("GB").unwrap());
+        configure(&mut settings);
         let router = lethe_api::app(
             store.clone(),
             Arc::new(Authenticator::new(Some(SECRET), Vec::new(), 0)),
-            Arc::new(IdentifierHasher::new(HASH_KEY)),
-            ApiSettings::new(PhoneRegion::parse("GB").unwrap()),
+            hasher.clone(),
+            settings,
         );
         Self {
             router,
             store,
             sqlite,
+            hasher,
             _dir: dir,
         }
     }
@@ -105,6 +119,7 @@ impl TestApp {
             headers,
             body,
             text,
+            bytes: bytes.to_vec(),
         }
     }
 

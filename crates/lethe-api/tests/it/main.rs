@@ -1,12 +1,17 @@
 //! Integration tests of the HTTP API, driven through the router with
 //! `oneshot` on a real SQLite store in a temporary directory.
 
+mod estate;
 mod harness;
 
 mod auth;
 mod errors;
+mod evidence;
 mod idempotency;
 mod lifecycle;
 mod listing;
 mod openapi;
 mod pii;
+mod plan;
+mod results_pii;
+mod steps;
