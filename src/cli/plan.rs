@@ -52,11 +52,23 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
     }
     println!("Identifiers searched:");
     for id in subject.identifiers() {
-        let forms: Vec<String> = id.variants.iter().map(|v| format!("{:?}", v.form)).collect();
-        println!("  {:<18} {:<24} forms: {}", id.kind.as_str(), id.hint, forms.join(", "));
+        let forms: Vec<String> = id
+            .variants
+            .iter()
+            .map(|v| format!("{:?}", v.form))
+            .collect();
+        println!(
+            "  {:<18} {:<24} forms: {}",
+            id.kind.as_str(),
+            id.hint,
+            forms.join(", ")
+        );
     }
     println!();
-    println!("{:<36} {:<10} {:>7} {:>6}  would", "target", "strategy", "found", "weak");
+    println!(
+        "{:<36} {:<10} {:>7} {:>6}  would",
+        "target", "strategy", "found", "weak"
+    );
     let batch = [BatchSubject {
         subject,
         include_weak: config.policy.erase_weak_matches,
@@ -74,12 +86,25 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
                     (lethe_domain::Strategy::Retain { ground }, _) => format!("retain: {ground}"),
                     (s, n) => format!("{} {n} item(s)", s.name()),
                 };
-                println!("{:<36} {:<10} {:>7} {:>6}  {would}", t.key(), t.strategy.name(), f.matched, f.weak);
+                println!(
+                    "{:<36} {:<10} {:>7} {:>6}  {would}",
+                    t.key(),
+                    t.strategy.name(),
+                    f.matched,
+                    f.weak
+                );
                 for p in &f.places {
                     println!("    {} ({} strong, {} weak)", p.place, p.items, p.weak);
                 }
             }
-            Err(e) => println!("{:<36} {:<10} {:>7} {:>6}  error: {}", t.key(), t.strategy.name(), "-", "-", e.message),
+            Err(e) => println!(
+                "{:<36} {:<10} {:>7} {:>6}  error: {}",
+                t.key(),
+                t.strategy.name(),
+                "-",
+                "-",
+                e.message
+            ),
         }
     }
     Ok(())

@@ -11,7 +11,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_lethe");
 #[test]
 fn demo_and_its_printed_curl_commands_work() {
     for tool in ["bash", "curl", "grep"] {
-        let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).status().unwrap().success();
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .status()
+            .unwrap()
+            .success();
         assert!(found, "{tool} is needed to run the demo's commands");
     }
     let dir = tempfile::tempdir().unwrap();
@@ -36,7 +40,11 @@ fn demo_and_its_printed_curl_commands_work() {
     let script: Vec<&str> = printed
         .iter()
         .filter_map(|l| l.strip_prefix("  "))
-        .filter(|l| ["export ", "ID=", "until ", "curl ", "grep "].iter().any(|p| l.starts_with(p)))
+        .filter(|l| {
+            ["export ", "ID=", "until ", "curl ", "grep "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .collect();
     assert!(script.len() >= 12, "{printed:#?}");
     let out = Command::new("timeout")
@@ -47,11 +55,21 @@ fn demo_and_its_printed_curl_commands_work() {
     demo.kill().unwrap();
     demo.wait().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("access request "));
-    assert!(stdout.contains("manifest.json") && stdout.contains("index.html"), "{stdout}");
+    assert!(
+        stdout.contains("manifest.json") && stdout.contains("index.html"),
+        "{stdout}"
+    );
     assert!(stdout.contains("\"verify\":\"passed\""), "{stdout}");
-    assert!(stdout.contains("no trace of john.smith@example.com left in the estate"), "{stdout}");
+    assert!(
+        stdout.contains("no trace of john.smith@example.com left in the estate"),
+        "{stdout}"
+    );
     let html = std::fs::read_to_string(dir.path().join("john-erasure.html")).unwrap();
     assert!(html.contains("<html"));
 }

@@ -12,11 +12,20 @@ use crate::estate::{count_lines, count_name_only_lines, read_tree, Estate, Optio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erasure_completes_only_when_verified_and_report_counts_match_the_files() {
     let e = Estate::start(Options::default()).await;
-    let john = e.demo.subjects.iter().find(|s| s.label == "john").unwrap().clone();
+    let john = e
+        .demo
+        .subjects
+        .iter()
+        .find(|s| s.label == "john")
+        .unwrap()
+        .clone();
     let found_before = count_lines(e.root(), &john.strong_forms);
     let weak_before = count_name_only_lines(e.root(), &john.strong_forms, &john.name_forms);
     assert!(found_before >= 5, "the demo estate plants John widely");
-    let lines_before: usize = read_tree(e.root()).iter().map(|(_, t)| t.lines().count()).sum();
+    let lines_before: usize = read_tree(e.root())
+        .iter()
+        .map(|(_, t)| t.lines().count())
+        .sum();
 
     let id = e.submit("erasure", e.subject("john")).await;
     e.run().await;
@@ -57,7 +66,10 @@ async fn erasure_completes_only_when_verified_and_report_counts_match_the_files(
         count_name_only_lines(e.root(), &john.strong_forms, &john.name_forms),
         weak_before
     );
-    let lines_after: usize = read_tree(e.root()).iter().map(|(_, t)| t.lines().count()).sum();
+    let lines_after: usize = read_tree(e.root())
+        .iter()
+        .map(|(_, t)| t.lines().count())
+        .sum();
     // ADF rows of the subject are deleted (preset strategy), nothing else.
     let adf_rows = report["targets"]
         .as_array()
@@ -69,12 +81,21 @@ async fn erasure_completes_only_when_verified_and_report_counts_match_the_files(
     assert_eq!(lines_after, lines_before - adf_rows);
     // Every verify step re-ran discovery and found nothing.
     let steps = e.get_json(&format!("/v1/requests/{id}/steps")).await;
-    let steps = steps.as_array().or(steps["items"].as_array()).unwrap().clone();
+    let steps = steps
+        .as_array()
+        .or(steps["items"].as_array())
+        .unwrap()
+        .clone();
     let verifies: Vec<_> = steps.iter().filter(|s| s["action"] == "verify").collect();
     assert!(!verifies.is_empty());
     assert!(verifies.iter().all(|s| s["status"] == "succeeded"));
-    let html = e.get(&format!("/v1/requests/{id}/report?format=html")).await;
-    assert!(html.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = e
+        .get(&format!("/v1/requests/{id}/report?format=html"))
+        .await;
+    assert!(html.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert!(e.store.verify_audit().await.unwrap().first_break.is_none());
 }
 
@@ -88,7 +109,13 @@ async fn access_package_lists_every_place_the_subject_was_found() {
         ..Options::default()
     })
     .await;
-    let john = e.demo.subjects.iter().find(|s| s.label == "john").unwrap().clone();
+    let john = e
+        .demo
+        .subjects
+        .iter()
+        .find(|s| s.label == "john")
+        .unwrap()
+        .clone();
     let forms: Vec<String> = john.strong_forms.iter().map(|f| f.to_lowercase()).collect();
     // Independently: every file holding John, by its name.
     let files: Vec<String> = read_tree(e.root())
@@ -100,7 +127,12 @@ async fn access_package_lists_every_place_the_subject_was_found() {
     let id = e.submit("access", e.subject("john")).await;
     e.run().await;
     assert!(e.status(&id).await.starts_with("completed"));
-    let zip_bytes = e.get(&format!("/v1/requests/{id}/package")).await.bytes().await.unwrap();
+    let zip_bytes = e
+        .get(&format!("/v1/requests/{id}/package"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes.to_vec())).unwrap();
     let mut read = |name: &str| {
         let mut s = String::new();
@@ -117,7 +149,10 @@ async fn access_package_lists_every_place_the_subject_was_found() {
         .map(|p| p["place"].as_str().unwrap().to_owned())
         .collect();
     for f in &files {
-        assert!(places.iter().any(|p| p.ends_with(f.as_str())), "{f} missing from {places:?}");
+        assert!(
+            places.iter().any(|p| p.ends_with(f.as_str())),
+            "{f} missing from {places:?}"
+        );
         assert!(index.contains(f.as_str()), "{f} missing from index.html");
     }
     let found: u64 = manifest["sources"]

@@ -54,9 +54,12 @@ impl Estate {
         let demo = write_demo_estate(&dir.path().join("estate")).unwrap();
         let hasher = IdentifierHasher::new(HASH_KEY);
         let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(&dir.path().join("lethe.db"), lethe_store::AuditKey::new(HASH_KEY))
-                .await
-                .unwrap(),
+            SqliteStore::open(
+                &dir.path().join("lethe.db"),
+                lethe_store::AuditKey::new(HASH_KEY),
+            )
+            .await
+            .unwrap(),
         );
         let files = Arc::new(
             FilesConnector::new((opts.targets)(demo.targets.clone()), Some(hasher.clone()))
@@ -127,7 +130,10 @@ impl Estate {
             .await
             .unwrap();
         assert_eq!(r.status(), 201);
-        r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+        r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -33,7 +33,10 @@ async fn transient_failure_retries_with_backoff_then_succeeds() {
     let s = step(&e, &id, "discover:files:console-logs").await;
     assert_eq!(s.status, StepStatus::Retrying, "{s:?}");
     let error = s.error.clone().unwrap();
-    assert!(error.contains("console-logs") && error.contains("mounted"), "{error}");
+    assert!(
+        error.contains("console-logs") && error.contains("mounted"),
+        "{error}"
+    );
     let first_failed_at = s.attempts[0].finished_at.unwrap();
     assert!(s.run_at > first_failed_at, "the retry waits (backoff)");
     assert_eq!(e.status(&id).await, "planning");
@@ -66,10 +69,16 @@ async fn permanent_failure_fails_the_step_without_personal_data() {
     assert_eq!(s.attempts.len(), 1, "a permanent failure is not retried");
     assert_eq!(s.attempts[0].outcome.as_deref(), Some("permanent"));
     let error = s.error.unwrap();
-    assert!(error.contains("console-comments") && error.contains("Comments.csv"), "{error}");
+    assert!(
+        error.contains("console-comments") && error.contains("Comments.csv"),
+        "{error}"
+    );
     let john = e.demo.subjects.iter().find(|s| s.label == "john").unwrap();
     for form in john.strong_forms.iter().chain(&john.name_forms) {
-        assert!(!error.to_lowercase().contains(&form.to_lowercase()), "{error}");
+        assert!(
+            !error.to_lowercase().contains(&form.to_lowercase()),
+            "{error}"
+        );
     }
     assert_eq!(e.status(&id).await, "failed");
     // The other targets were not held up.
@@ -84,7 +93,9 @@ async fn a_batch_of_requests_scans_each_file_once() {
         ..Options::default()
     })
     .await;
-    let files = std::fs::read_dir(e.root().join("console/logs")).unwrap().count() as u64;
+    let files = std::fs::read_dir(e.root().join("console/logs"))
+        .unwrap()
+        .count() as u64;
     let labels = ["john", "mary", "priya"];
     let n = 12;
     let mut ids = Vec::new();

@@ -11,10 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use lethe_connectors::files::{write_demo_estate, FilesConnector};
-use lethe_domain::{
-    IdentifierHasher, PhoneRegion, RequestKind, StepStatus, Subject,
-    SubjectInput,
-};
+use lethe_domain::{IdentifierHasher, PhoneRegion, RequestKind, StepStatus, Subject, SubjectInput};
 use lethe_planner::Policy;
 use lethe_store::{AuditEntry, AuditKey, NewIdentifier, NewRequest, SqliteStore, Store};
 use lethe_worker::{Catalog, Engine, EngineConfig};
@@ -153,14 +150,20 @@ async fn open_requests(store: &dyn Store) -> usize {
         })
         .await
         .unwrap();
-    page.items.iter().filter(|r| !r.status.is_terminal()).count()
+    page.items
+        .iter()
+        .filter(|r| !r.status.is_terminal())
+        .count()
 }
 
 /// The same work without interruptions, in-process, on a fresh estate.
 async fn golden(dir: &Path) -> Vec<(PathBuf, String)> {
     estate(&dir.join("estate"));
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir.join("golden.db"), audit_key()).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.join("golden.db"), audit_key())
+            .await
+            .unwrap(),
+    );
     let hasher = IdentifierHasher::new(HASH_KEY.as_bytes());
     let targets = ROOTS
         .iter()
@@ -203,8 +206,11 @@ async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
     estate(&dir.join("estate"));
     let cfg = config(dir);
     let log = dir.join("work.log");
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir.join("lethe.db"), audit_key()).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.join("lethe.db"), audit_key())
+            .await
+            .unwrap(),
+    );
     for (kind, input) in subjects() {
         submit(store.as_ref(), kind, &input).await;
     }
@@ -213,7 +219,9 @@ async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
     // failure can be replayed.
     let mut seed: u64 = 0x5eed;
     for _ in 0..12 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let delay = 150 + (seed >> 33) % 1200;
         let mut child = work(&cfg, &log);
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -234,12 +242,18 @@ async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         waited += 1;
     }
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(child.wait().unwrap().success(), "graceful shutdown");
 
     // Every request finished, every step succeeded, every verify passed.
     let page = store
-        .list_requests(&lethe_store::RequestFilter { limit: 100, ..Default::default() })
+        .list_requests(&lethe_store::RequestFilter {
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap();
     let mut rescued = 0;
@@ -253,7 +267,10 @@ async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
         );
         for s in store.list_steps(r.id).await.unwrap() {
             assert_eq!(s.status, StepStatus::Succeeded, "{s:?}");
-            assert_eq!(s.attempts.last().unwrap().outcome.as_deref(), Some("succeeded"));
+            assert_eq!(
+                s.attempts.last().unwrap().outcome.as_deref(),
+                Some("succeeded")
+            );
             rescued += s
                 .attempts
                 .iter()
@@ -275,7 +292,11 @@ async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
     assert_eq!(actual.len(), expected.len());
     for ((pa, ta), (pe, te)) in actual.iter().zip(&expected) {
         assert_eq!(pa, pe);
-        assert!(ta == te, "{} differs from the uninterrupted run", pa.display());
+        assert!(
+            ta == te,
+            "{} differs from the uninterrupted run",
+            pa.display()
+        );
     }
     let v = store.verify_audit().await.unwrap();
     assert!(v.first_break.is_none(), "{v:?}");

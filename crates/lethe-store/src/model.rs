@@ -61,7 +61,9 @@ pub struct IdentifierRecord {
 
 /// Where an identifier came from. Given and accepted ones are searched;
 /// proposed ones wait for an approver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentifierOrigin {
     /// Submitted with the request.

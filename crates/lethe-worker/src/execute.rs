@@ -36,7 +36,11 @@ impl Engine {
         let mut batches: BTreeMap<BatchKey, Vec<ClaimedStep>> = BTreeMap::new();
         for step in claimed {
             batches
-                .entry((step.connector.clone(), step.target.clone(), lethe_planner::action_name(step.action)))
+                .entry((
+                    step.connector.clone(),
+                    step.target.clone(),
+                    lethe_planner::action_name(step.action),
+                ))
                 .or_default()
                 .push(step);
         }
@@ -71,7 +75,13 @@ impl Engine {
         ) else {
             let error = format!("target `{connector}:{target}` is not configured on this worker");
             for s in &steps {
-                self.complete(s, StepOutcome::Permanent { error: error.clone() }).await?;
+                self.complete(
+                    s,
+                    StepOutcome::Permanent {
+                        error: error.clone(),
+                    },
+                )
+                .await?;
             }
             return Ok(());
         };
@@ -105,7 +115,13 @@ impl Engine {
         if live.is_empty() {
             return Ok(());
         }
-        tracing::info!(connector, target, action = lethe_planner::action_name(action), steps = live.len(), "batch started");
+        tracing::info!(
+            connector,
+            target,
+            action = lethe_planner::action_name(action),
+            steps = live.len(),
+            "batch started"
+        );
         let heartbeat = self.spawn_heartbeat(&live);
         let outcomes = self.call(conn.as_ref(), info, action, &batch, &live).await;
         heartbeat.abort();
@@ -133,7 +149,13 @@ impl Engine {
                         if let Err(e) = self.propose(s.request_id, info, f).await {
                             tracing::warn!(error = %e, "recording proposals failed");
                         }
-                        out.push(succeeded(Some(f.matched as i64), None, None, Some(detail(f)), None));
+                        out.push(succeeded(
+                            Some(f.matched as i64),
+                            None,
+                            None,
+                            Some(detail(f)),
+                            None,
+                        ));
                     }
                     Ok(out)
                 }
@@ -144,7 +166,13 @@ impl Engine {
                     .into_iter()
                     .map(|e| {
                         let n = e.records.len() as i64;
-                        succeeded(Some(n), None, None, None, Some(serde_json::Value::Array(e.records)))
+                        succeeded(
+                            Some(n),
+                            None,
+                            None,
+                            None,
+                            Some(serde_json::Value::Array(e.records)),
+                        )
                     })
                     .collect()
             }),
@@ -170,7 +198,12 @@ impl Engine {
                     out.len(),
                     steps.len()
                 );
-                steps.iter().map(|_| StepOutcome::Permanent { error: error.clone() }).collect()
+                steps
+                    .iter()
+                    .map(|_| StepOutcome::Permanent {
+                        error: error.clone(),
+                    })
+                    .collect()
             }
             Err(e) => steps.iter().map(|s| self.failure(s, &e)).collect(),
         }
@@ -178,7 +211,9 @@ impl Engine {
 
     fn failure(&self, step: &ClaimedStep, e: &ConnectorError) -> StepOutcome {
         match e.class {
-            RetryClass::Permanent => StepOutcome::Permanent { error: e.message.clone() },
+            RetryClass::Permanent => StepOutcome::Permanent {
+                error: e.message.clone(),
+            },
             RetryClass::Transient => {
                 let jitter = rand::thread_rng().gen_range(0.0..=1.0);
                 let wait = backoff(
@@ -188,13 +223,21 @@ impl Engine {
                     jitter,
                 );
                 let wait = chrono::TimeDelta::from_std(wait).unwrap_or(chrono::TimeDelta::zero());
-                StepOutcome::Transient { error: e.message.clone(), retry_at: Utc::now() + wait }
+                StepOutcome::Transient {
+                    error: e.message.clone(),
+                    retry_at: Utc::now() + wait,
+                }
             }
         }
     }
 
     /// Records identifiers discovery found beside the subject's own.
-    async fn propose(&self, request_id: Uuid, info: &TargetInfo, f: &Finding) -> Result<(), StoreError> {
+    async fn propose(
+        &self,
+        request_id: Uuid,
+        info: &TargetInfo,
+        f: &Finding,
+    ) -> Result<(), StoreError> {
         let proposals: Vec<NewProposal> = f
             .proposed
             .iter()
@@ -208,13 +251,18 @@ impl Engine {
             })
             .collect();
         if !proposals.is_empty() {
-            self.store.propose_identifiers(request_id, proposals).await?;
+            self.store
+                .propose_identifiers(request_id, proposals)
+                .await?;
         }
         Ok(())
     }
 
     async fn complete(&self, s: &ClaimedStep, outcome: StepOutcome) -> Result<(), StoreError> {
-        let ok = self.store.complete_step(s.id, &self.cfg.name, s.attempt, outcome).await?;
+        let ok = self
+            .store
+            .complete_step(s.id, &self.cfg.name, s.attempt, outcome)
+            .await?;
         if !ok {
             tracing::warn!(step.id = %s.id, "lease lost before completion; result discarded");
         }
@@ -268,7 +316,9 @@ async fn futures_join<F: std::future::Future>(futs: impl IntoIterator<Item = F>)
         }
     })
     .await;
-    out.into_iter().map(|v| v.expect("every future finished")).collect()
+    out.into_iter()
+        .map(|v| v.expect("every future finished"))
+        .collect()
 }
 
 fn succeeded(
@@ -278,7 +328,13 @@ fn succeeded(
     detail: Option<serde_json::Value>,
     output: Option<serde_json::Value>,
 ) -> StepOutcome {
-    StepOutcome::Succeeded { matched, affected, remaining, detail, output }
+    StepOutcome::Succeeded {
+        matched,
+        affected,
+        remaining,
+        detail,
+        output,
+    }
 }
 
 /// Discovery's detail: places and weak count, no personal data.

@@ -20,7 +20,9 @@ pub(crate) fn subject_of(values: &[SearchedValue], region: PhoneRegion) -> Resul
         list.push(v.value.clone());
     }
     if values.is_empty() {
-        return Err("the request has no identifiers left to search (destroyed after retention?)".into());
+        return Err(
+            "the request has no identifiers left to search (destroyed after retention?)".into(),
+        );
     }
     Subject::parse(&input, region).map_err(|errors| {
         let fields: Vec<_> = errors.iter().map(|e| e.pointer.as_str()).collect();

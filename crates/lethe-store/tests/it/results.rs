@@ -29,7 +29,11 @@ pub async fn proposals_are_searched_once_accepted(h: &Harness) {
     assert_eq!(store.propose_identifiers(r.id, p()).await.unwrap(), 0);
     assert_eq!(store.searched_values(r.id).await.unwrap(), given);
     let rec = store.get_request(r.id).await.unwrap().unwrap();
-    let prop = rec.identifiers.iter().find(|i| i.hash == "h-proposed").unwrap();
+    let prop = rec
+        .identifiers
+        .iter()
+        .find(|i| i.hash == "h-proposed")
+        .unwrap();
     assert_eq!(prop.origin, IdentifierOrigin::Proposed);
     assert_eq!(prop.source.as_deref(), Some("files:adf-directory"));
     // All or nothing: one unknown hash accepts none.
@@ -73,7 +77,10 @@ pub async fn step_detail_and_output_round_trip(h: &Harness) {
         detail: Some(detail.clone()),
         output: Some(output.clone()),
     };
-    assert!(store.complete_step(c.id, WORKER_A, c.attempt, done).await.unwrap());
+    assert!(store
+        .complete_step(c.id, WORKER_A, c.attempt, done)
+        .await
+        .unwrap());
     let steps = store.list_steps(r.id).await.unwrap();
     assert_eq!(steps[0].status, StepStatus::Succeeded);
     assert_eq!(steps[0].detail.as_ref(), Some(&detail));
