@@ -55,7 +55,7 @@ impl Engine {
                 };
                 self.run_batch(&connector, &target, action, steps).await
             });
-        for result in futures_join(runs).await {
+        for result in futures_util::future::join_all(runs).await {
             result?;
         }
         Ok(touched)
@@ -289,36 +289,6 @@ impl Engine {
             }
         })
     }
-}
-
-/// Runs futures concurrently on this task and collects their results.
-async fn futures_join<F: std::future::Future>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
-    let mut futs: Vec<_> = futs.into_iter().map(Some).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (slot, fut) in out.iter_mut().zip(futs.iter_mut()) {
-            if let Some(f) = fut {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        *slot = Some(v);
-                        *fut = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|v| v.expect("every future finished"))
-        .collect()
 }
 
 fn succeeded(
