@@ -134,7 +134,7 @@ fn work(cfg: &Path, log: &Path) -> Child {
         .unwrap();
     Command::new(BIN)
         .args(["--config", cfg.to_str().unwrap(), "work"])
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "debug,sqlx=warn")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -300,4 +300,16 @@ async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
     }
     let v = store.verify_audit().await.unwrap();
     assert!(v.first_break.is_none(), "{v:?}");
+    // The workers' logs (at debug) name no subject.
+    let logged = std::fs::read_to_string(&log).unwrap().to_lowercase();
+    assert!(logged.contains("batch started"), "the log was captured");
+    let demo = write_demo_estate(&tempfile::tempdir().unwrap().path().join("x")).unwrap();
+    for s in &demo.subjects {
+        for form in s.strong_forms.iter().chain(&s.name_forms) {
+            assert!(
+                !logged.contains(&form.to_lowercase()),
+                "a worker logged {form}"
+            );
+        }
+    }
 }
