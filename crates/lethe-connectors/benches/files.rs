@@ -4,7 +4,8 @@
 //! `cargo bench -p lethe-connectors --bench files` (or `scripts/bench-files`).
 //! `LETHE_BENCH_MIB` sets the tree size (default 256); `LETHE_BENCH_LIVE=1`
 //! keeps the files' fresh modification times, so every rewrite also waits
-//! out the append grace period of a live log (see `rewrite_file`).
+//! out the append grace period of a live log (see `rewrite_file`);
+//! `LETHE_BENCH_KEEP=1` keeps the tree (redacted) for a look afterwards.
 //!
 //! The tree is deterministic: console-log-like lines full of timestamps,
 //! numbers, names and addresses of fake people, with 1,000 subjects planted
@@ -116,7 +117,11 @@ fn main() {
         "sanity: planted {planted}, found {found_items}, redacted {affected}, left after erase {left}: {}",
         if ok { "ok" } else { "MISMATCH" }
     );
-    let _ = fs::remove_dir_all(&work);
+    if std::env::var("LETHE_BENCH_KEEP").is_ok_and(|v| v == "1") {
+        println!("kept {}", work.display());
+    } else {
+        let _ = fs::remove_dir_all(&work);
+    }
     if !ok {
         std::process::exit(1);
     }
@@ -163,7 +168,9 @@ fn ripgrep(patterns: &Path, tree: &Path, cores: usize) -> Option<(f64, u64)> {
             None
         }
         Err(e) => {
-            println!("rg not available ({e}); skipping (a). Install ripgrep or run scripts/bench-files.");
+            println!(
+                "rg not available ({e}); skipping (a). Install ripgrep or run scripts/bench-files."
+            );
             None
         }
     }
@@ -190,7 +197,10 @@ fn files(tree: &Path) -> Vec<PathBuf> {
 }
 
 fn tree_bytes(tree: &Path) -> u64 {
-    files(tree).iter().map(|p| fs::metadata(p).unwrap().len()).sum()
+    files(tree)
+        .iter()
+        .map(|p| fs::metadata(p).unwrap().len())
+        .sum()
 }
 
 /// SplitMix64: deterministic and fast; quality is beside the point.
@@ -228,7 +238,12 @@ const SYLLABLES: &[&str] = &[
     "kel", "vor", "ani", "bra", "zed", "mol", "tri", "quo", "sen", "dax", "lum", "pir", "gos",
     "haf", "nub", "wex", "rin", "cal", "fod", "jut",
 ];
-const DOMAINS: &[&str] = &["contoso.test", "fabrikam.test", "example.org", "northwind.test"];
+const DOMAINS: &[&str] = &[
+    "contoso.test",
+    "fabrikam.test",
+    "example.org",
+    "northwind.test",
+];
 
 /// 1,000 subjects with unique synthetic family names, addresses and
 /// numbers in the 01632 960xxx drama range.
@@ -240,7 +255,12 @@ fn subjects() -> Vec<Subject> {
             let family = loop {
                 let s: String = (0..3).map(|_| rng.pick(SYLLABLES)).collect();
                 let mut c = s.chars();
-                let s = c.next().unwrap().to_uppercase().chain(c).collect::<String>();
+                let s = c
+                    .next()
+                    .unwrap()
+                    .to_uppercase()
+                    .chain(c)
+                    .collect::<String>();
                 if taken.insert(s.clone()) {
                     break s;
                 }
@@ -299,7 +319,11 @@ fn planted_lines(k: usize, subject: &Subject, rng: &mut Rng) -> [String; 3] {
             .unwrap()
     };
     let email = find(lethe_domain::IdentifierKind::Email);
-    let email = if k % 5 == 0 { email.to_uppercase() } else { email };
+    // Every fifth address as a console shouts it.
+    let email = match k % 5 {
+        0 => email.to_uppercase(),
+        _ => email,
+    };
     let (given, family) = find(lethe_domain::IdentifierKind::Name)
         .split_once(' ')
         .map(|(g, f)| (g.to_owned(), f.to_owned()))
@@ -314,15 +338,28 @@ fn planted_lines(k: usize, subject: &Subject, rng: &mut Rng) -> [String; 3] {
         _ => format!("dni 2960{k:03};"),
     };
     let name = match k % 3 {
-        0 => format!("Name=\"{}, {}\"", family.to_uppercase(), given.to_uppercase()),
+        0 => format!(
+            "Name=\"{}, {}\"",
+            family.to_uppercase(),
+            given.to_uppercase()
+        ),
         1 => format!("transferredTo=2281 (\"{family},{given}\")"),
         _ => format!("caller {given} {family} on hold"),
     };
     let ts = stamp(rng);
     [
-        format!("{ts} DEBUG [Directory] lookup {email} -> ext {}", 2000 + rng.below(8000)),
-        format!("{ts} INFO  [CallMgr] Incoming call id={} {phone} DNIS=8200", rng.below(90_000) + 10_000),
-        format!("{ts} INFO  [CallMgr] Call id={} {name}", rng.below(90_000) + 10_000),
+        format!(
+            "{ts} DEBUG [Directory] lookup {email} -> ext {}",
+            2000 + rng.below(8000)
+        ),
+        format!(
+            "{ts} INFO  [CallMgr] Incoming call id={} {phone} DNIS=8200",
+            rng.below(90_000) + 10_000
+        ),
+        format!(
+            "{ts} INFO  [CallMgr] Call id={} {name}",
+            rng.below(90_000) + 10_000
+        ),
     ]
 }
 

@@ -28,11 +28,6 @@ pub(crate) fn line_end(hay: &[u8], at: usize) -> usize {
     find_newline(&hay[at..]).map_or(hay.len(), |i| at + i)
 }
 
-/// Number of `\n` in `hay` (LLVM vectorises this loop).
-pub(crate) fn count_newlines(hay: &[u8]) -> usize {
-    hay.iter().filter(|&&b| b == b'\n').count()
-}
-
 /// `hay` without a trailing `\r`: the content of a line cut before its `\n`.
 pub(crate) fn trim_cr(hay: &[u8]) -> &[u8] {
     hay.strip_suffix(b"\r").unwrap_or(hay)
@@ -138,7 +133,6 @@ mod tests {
         assert_eq!((line_start(hay, 5), line_end(hay, 5)), (4, 8));
         assert_eq!((line_start(hay, 10), line_end(hay, 10)), (9, 14));
         assert_eq!(trim_cr(&hay[4..8]), b"two");
-        assert_eq!(count_newlines(hay), 2);
     }
 
     #[test]
@@ -147,14 +141,9 @@ mod tests {
         let text = format!("a\n{long}\nb\r\nlast");
         let mut r = LineReader::with_capacity(16, text.as_bytes());
         let mut got = Vec::new();
-        loop {
-            match r.peek().unwrap() {
-                Peeked::Complete(n) | Peeked::Partial(n) => {
-                    got.push(String::from_utf8(r.line(n).to_vec()).unwrap());
-                    r.consume(n);
-                }
-                Peeked::End => break,
-            }
+        while let Peeked::Complete(n) | Peeked::Partial(n) = r.peek().unwrap() {
+            got.push(String::from_utf8(r.line(n).to_vec()).unwrap());
+            r.consume(n);
         }
         assert_eq!(got, ["a\n", &format!("{long}\n"), "b\r\n", "last"]);
     }

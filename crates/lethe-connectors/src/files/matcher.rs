@@ -12,11 +12,23 @@
 //! blocks of text to find the few lines that may hold a hit, and only
 //! those get the exact per-line search.
 
+/// Runs `$body` with `$a` bound to the automaton inside an [`Engine`],
+/// monomorphised per kind so the walks stay tight loops.
+macro_rules! with_engine {
+    ($engine:expr, $a:ident => $body:expr) => {
+        match $engine {
+            Engine::Dfa($a) => $body,
+            Engine::Nfa($a) => $body,
+        }
+    };
+}
+
+mod engine;
 mod filter;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use lethe_domain::{IdentifierKind, Subject, VariantForm};
 
+use self::engine::{build, overlapping, Choice, Engine};
 use self::filter::Filter;
 use super::linebuf::{line_end, trim_cr};
 use super::squeeze::Squeezed;
@@ -26,9 +38,10 @@ use crate::Error;
 const MIN_PHONE_DIGITS: usize = 7;
 /// Shorter non-phone values (a two-letter single name) match almost anywhere.
 const MIN_TEXT_BYTES: usize = 3;
+
 /// Bytes of whole lines filtered at once by `for_each_matching_line`: big
-/// enough that the per-search cost vanishes, small enough that the block and
-/// its squeezed copy stay in the CPU cache.
+/// enough that the per-block cost vanishes, small enough that the block
+/// stays in the CPU cache while it is walked and its candidates checked.
 const BLOCK: usize = 32 * 1024;
 
 /// One byte string to look for, and whose it is. `Debug` omits the value:
@@ -122,24 +135,10 @@ pub struct Hit {
 /// and share: [`Matcher::find`] takes `&self`.
 #[derive(Debug)]
 pub struct Matcher {
-    ac: Option<AhoCorasick>,
+    engine: Option<Engine>,
     filter: Filter,
     patterns: Vec<Pattern>,
     has_phones: bool,
-}
-
-/// Compiles patterns the way every automaton of a matcher is compiled:
-/// ASCII case-insensitive, overlapping-capable, as a DFA (one table lookup
-/// per byte: the fastest search, paid for with build time and memory that
-/// stay modest for a batch of subjects).
-fn build<P: AsRef<[u8]>>(patterns: &[P]) -> Result<AhoCorasick, Error> {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .prefilter(true)
-        .build(patterns)
-        .map_err(|e| Error::MatcherBuild(e.to_string()))
 }
 
 impl Matcher {
@@ -149,21 +148,26 @@ impl Matcher {
     /// leftmost-longest so that a candidate rejected by a boundary check
     /// cannot hide a valid one that overlaps it.
     pub fn new(patterns: impl IntoIterator<Item = Pattern>) -> Result<Self, Error> {
+        Self::compile(patterns, Choice::BySize)
+    }
+
+    /// [`Matcher::new`] with the automaton kind chosen by the caller.
+    fn compile(patterns: impl IntoIterator<Item = Pattern>, choice: Choice) -> Result<Self, Error> {
         let mut seen = std::collections::HashSet::new();
         let patterns: Vec<Pattern> = patterns
             .into_iter()
             .filter(|p| seen.insert((p.subject, p.kind, p.value.to_ascii_lowercase())))
             .collect();
         let has_phones = patterns.iter().any(|p| p.kind == IdentifierKind::Phone);
-        let ac = if patterns.is_empty() {
+        let engine = if patterns.is_empty() {
             None
         } else {
             let values: Vec<&[u8]> = patterns.iter().map(Pattern::value).collect();
-            Some(build(&values)?)
+            Some(build(&values, choice)?)
         };
         Ok(Self {
-            ac,
-            filter: Filter::new(&patterns, has_phones)?,
+            engine,
+            filter: Filter::new(&patterns, choice)?,
             patterns,
             has_phones,
         })
@@ -199,21 +203,20 @@ impl Matcher {
     /// blocks of lines, not line by line; a line it fires on gets the
     /// exact search of [`Matcher::find`].
     pub fn for_each_matching_line(&self, buf: &[u8], mut f: impl FnMut(usize, &[u8], Vec<Hit>)) {
-        let Some(ac) = &self.ac else {
+        let Some(engine) = &self.engine else {
             return;
         };
-        let mut view = Vec::new();
         let mut starts = Vec::new();
         let mut at = 0;
         while at < buf.len() {
             let cut = (at + BLOCK).min(buf.len());
             let end = (line_end(buf, cut - 1) + 1).min(buf.len());
             starts.clear();
-            self.filter.candidates(ac, &buf[at..end], &mut view, &mut starts);
+            self.filter.candidates(engine, &buf[at..end], &mut starts);
             for &start in &starts {
                 let start = at + start;
                 let line = trim_cr(&buf[start..line_end(buf, start)]);
-                let hits = self.find_exact(ac, line);
+                let hits = self.find_exact(engine, line);
                 if !hits.is_empty() {
                     f(start, line, hits);
                 }
@@ -228,20 +231,20 @@ impl Matcher {
     /// kind and form of the longest. A line without any costs one pass of
     /// the automaton and no allocation.
     pub fn find(&self, line: &[u8]) -> Vec<Hit> {
-        match &self.ac {
-            Some(ac) if self.filter.may_match(ac, line) => self.find_exact(ac, line),
+        match &self.engine {
+            Some(engine) if self.filter.may_match(engine, line) => self.find_exact(engine, line),
             _ => Vec::new(),
         }
     }
 
     /// [`Matcher::find`] without the filter: overlapping search on the line
     /// and, for phones, on its squeezed view, then boundaries and merging.
-    fn find_exact(&self, ac: &AhoCorasick, line: &[u8]) -> Vec<Hit> {
+    fn find_exact(&self, engine: &Engine, line: &[u8]) -> Vec<Hit> {
         let squeezed =
             (self.has_phones && line.iter().any(u8::is_ascii_digit)).then(|| Squeezed::new(line));
         let separate_phone_pass = squeezed.as_ref().is_some_and(Squeezed::changed);
         let mut found = Vec::new();
-        for m in ac.find_overlapping_iter(line) {
+        for m in overlapping(engine, line) {
             let p = &self.patterns[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
             if p.kind == IdentifierKind::Phone {
@@ -255,7 +258,7 @@ impl Matcher {
             }
         }
         if let (Some(sq), true) = (&squeezed, separate_phone_pass) {
-            for m in ac.find_overlapping_iter(&sq.bytes) {
+            for m in overlapping(engine, &sq.bytes) {
                 let p = &self.patterns[m.pattern().as_usize()];
                 let (s, e) = (m.start(), m.end());
                 if p.kind == IdentifierKind::Phone && sq.phone_boundary(s, e, !strict(p.form)) {

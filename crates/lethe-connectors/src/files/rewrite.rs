@@ -106,11 +106,16 @@ impl Grace {
 /// writing into the old inode until it reopens the path; that is read on
 /// for at most 2 s, and what it writes after that is lost. Configure such
 /// loggers to reopen per write (`MinimalLock`) or rewrite their files after
-/// rotation; copytruncate rotation never cooperates with a rewrite.
+/// rotation; copytruncate rotation never cooperates with a rewrite. (3) A
+/// file not written for a minute gets one look, not the grace period: a
+/// writer that opens it, after a minute of silence, just before the
+/// rename, and writes after that look, loses that line.
 ///
 /// Fails with `ErrorKind::Interrupted` (retryable) without replacing
 /// anything when the path was replaced or truncated during the rewrite,
-/// or when a `.gz` file changed.
+/// or when a `.gz` file changed. An I/O error while appending late lines
+/// is returned too, though the file has been replaced by then (late lines
+/// not yet appended are lost with the old inode).
 pub fn rewrite_file(path: &Path, f: impl FnMut(&[u8]) -> LineOutcome) -> io::Result<RewriteStats> {
     rewrite_file_with(path, f, Grace::DEFAULT)
 }

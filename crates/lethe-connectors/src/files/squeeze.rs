@@ -4,60 +4,8 @@
 //! the view back to the original line.
 
 /// Bytes people and PBXs put between the digits of a phone number.
-pub(crate) fn is_separator(b: u8) -> bool {
+pub(crate) const fn is_separator(b: u8) -> bool {
     matches!(b, b' ' | b'-' | b'.' | b'(' | b')')
-}
-
-/// Byte classes for [`squeeze_into`]'s inner loop: one table load per byte.
-const DIGIT: u8 = 1;
-const SEPARATOR: u8 = 2;
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = if (b as u8).is_ascii_digit() {
-            DIGIT
-        } else if matches!(b as u8, b' ' | b'-' | b'.' | b'(' | b')') {
-            SEPARATOR
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
-
-/// The bytes of [`Squeezed::new`] for `src` (a whole block of lines: `\n`
-/// is never squeezed, so line k of the view is line k of `src`), written
-/// into `out` without an offset map. Returns false, leaving `out` empty,
-/// when nothing was removed: the caller then searches `src` itself.
-pub(crate) fn squeeze_into(src: &[u8], out: &mut Vec<u8>) -> bool {
-    out.clear();
-    let mut copied = 0;
-    let mut i = 1;
-    while i < src.len() {
-        if CLASS[src[i] as usize] != SEPARATOR || CLASS[src[i - 1] as usize] != DIGIT {
-            i += 1;
-            continue;
-        }
-        let mut j = i + 1;
-        while j < src.len() && CLASS[src[j] as usize] == SEPARATOR {
-            j += 1;
-        }
-        if j < src.len() && CLASS[src[j] as usize] == DIGIT {
-            if copied == 0 {
-                out.reserve(src.len());
-            }
-            out.extend_from_slice(&src[copied..i]);
-            copied = j;
-        }
-        i = j + 1;
-    }
-    if copied == 0 {
-        return false;
-    }
-    out.extend_from_slice(&src[copied..]);
-    true
 }
 
 /// A line with separator runs between two digits removed.
@@ -137,37 +85,6 @@ mod tests {
         let sq = Squeezed::new(b"ANI=0441632960855 x");
         assert!(!sq.changed());
         assert_eq!(sq.map, (0..19).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn squeeze_into_matches_the_mapped_view() {
-        let mut out = Vec::new();
-        for line in [
-            &b"tel (01632) 960-855. ok - 1"[..],
-            b"2024-03-14 09:02:11.417 ANI=0441632960855",
-            b"1 - - 2\n3 4\r\n5 .a 6  ",
-            b"no digits here",
-            b"",
-            b"7",
-        ] {
-            let changed = squeeze_into(line, &mut out);
-            let sq = Squeezed::new(line);
-            assert_eq!(changed, sq.changed(), "{line:?}");
-            let view = if changed { &out[..] } else { line };
-            assert_eq!(view, &sq.bytes[..], "{line:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn squeeze_into_agrees_with_squeezed(line in proptest::collection::vec(
-            proptest::sample::select(&b"0123456789 -.()\nab"[..]), 0..64)) {
-            let mut out = Vec::new();
-            let changed = squeeze_into(&line, &mut out);
-            let sq = Squeezed::new(&line);
-            proptest::prop_assert_eq!(changed, sq.changed());
-            proptest::prop_assert_eq!(if changed { &out[..] } else { &line[..] }, &sq.bytes[..]);
-        }
     }
 
     #[test]

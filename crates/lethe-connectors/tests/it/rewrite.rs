@@ -164,3 +164,32 @@ fn lines_appended_during_rewrite_are_kept() {
     assert!(!text.contains("SMITH"));
     assert!(text.ends_with('\n'));
 }
+
+#[test]
+fn long_unchanged_prefix_is_copied_exactly_plain_and_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut body = String::new();
+    for i in 0..40_000 {
+        body.push_str(&format!("{i} idle line, nothing personal here\n"));
+    }
+    body.push_str("late ANI=0441632960855\r\ntail without newline");
+    let want = body.replace("0441632960855", "[REDACTED]");
+    let plain = dir.path().join("MiVBConsole.log");
+    fs::write(&plain, &body).unwrap();
+    let gz = dir.path().join("MiVBConsole.1.log.gz");
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(body.as_bytes()).unwrap();
+    fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let m = matcher();
+    for path in [&plain, &gz] {
+        let stats = rewrite_file(path, redactor(&m)).unwrap();
+        assert_eq!((stats.lines, stats.lines_changed), (40_002, 1));
+        assert_eq!(stats.bytes_read, body.len() as u64);
+    }
+    assert_eq!(fs::read_to_string(&plain).unwrap(), want);
+    let mut text = String::new();
+    MultiGzDecoder::new(fs::File::open(&gz).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, want);
+}
