@@ -230,7 +230,7 @@ pub(crate) const IDENTIFIER_EXISTS: &str =
     "select count(*) from subject_identifier where request_id = $1 and hash = $2";
 
 pub(crate) const NEXT_ORDINAL: &str =
-    "select coalesce(max(ordinal), -1) + 1 from subject_identifier where request_id = $1";
+    "select cast(coalesce(max(ordinal), -1) + 1 as bigint) from subject_identifier where request_id = $1";
 
 pub(crate) const INSERT_PROPOSAL: &str = "insert into subject_identifier
     (id, request_id, ordinal, kind, value, hash, hint, origin, source)
