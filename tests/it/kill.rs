@@ -289,6 +289,15 @@ async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
     let golden_dir = tempfile::tempdir().unwrap();
     let expected = golden(golden_dir.path()).await;
     let actual = relative(&dir.join("estate"));
+    let debris: Vec<_> = actual
+        .iter()
+        .filter(|(p, _)| p.to_string_lossy().contains(".lethe-rewrite-"))
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert!(
+        debris.is_empty(),
+        "temp files of killed rewrites were left: {debris:?}"
+    );
     assert_eq!(actual.len(), expected.len());
     for ((pa, ta), (pe, te)) in actual.iter().zip(&expected) {
         assert_eq!(pa, pe);

@@ -21,6 +21,7 @@ mod demo_stores;
 mod demo_text;
 mod failure;
 mod glob;
+mod leftovers;
 mod line_file;
 mod linebuf;
 mod marks;

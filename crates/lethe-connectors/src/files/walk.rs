@@ -7,11 +7,8 @@ use std::path::PathBuf;
 
 use super::compiled::Compiled;
 use super::failure;
+use super::leftovers;
 use crate::ConnectorError;
-
-/// Temp files of an interrupted `rewrite_file` (same directory, this
-/// prefix): never items, and removed by the next successful rewrite's peer.
-const REWRITE_TEMP_PREFIX: &str = ".lethe-rewrite-";
 
 /// One selected file.
 #[derive(Debug, Clone)]
@@ -58,7 +55,11 @@ pub(crate) fn select(target: &Compiled) -> Result<Vec<FileEntry>, ConnectorError
             // directories are not followed (loops).
             let is_file = kind.is_file()
                 || (kind.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_file()));
-            if is_file && !name.starts_with(REWRITE_TEMP_PREFIX) && target.selects(&rel) {
+            if is_file && name.starts_with(leftovers::PREFIX) {
+                leftovers::sweep(&name, &path);
+                continue;
+            }
+            if is_file && target.selects(&rel) {
                 out.push(FileEntry { rel, path });
             }
         }

@@ -32,7 +32,7 @@ impl Sink {
         prefix: u64,
     ) -> io::Result<Self> {
         let tmp = tempfile::Builder::new()
-            .prefix(".lethe-rewrite-")
+            .prefix(&crate::files::leftovers::own_prefix())
             .tempfile_in(parent(path))?;
         let src = open_same(path, meta)?;
         let copied = if gz {
