@@ -116,3 +116,43 @@ async fn a_batch_of_requests_scans_each_file_once() {
         assert_eq!(s.items_matched, first.items_matched);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_new_steps() {
+    let e = Estate::start(Options::default()).await;
+    let id = e.submit("access", e.subject("john")).await;
+    // One round: discovery runs and the export steps are planned.
+    e.engine.round().await.unwrap();
+    assert_eq!(e.status(&id).await, "executing");
+    let r = e
+        .http
+        .post(format!("{}/v1/requests/{id}/cancel", e.base))
+        .bearer_auth(Estate::token("alice", &[lethe_api::Role::Requester]))
+        .json(&serde_json::json!({"reason": "subject withdrew the request"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    e.run().await;
+    assert_eq!(e.status(&id).await, "cancelled");
+    let steps = e
+        .store
+        .list_steps(uuid::Uuid::parse_str(&id).unwrap())
+        .await
+        .unwrap();
+    let exports: Vec<_> = steps
+        .iter()
+        .filter(|s| s.action == lethe_domain::StepAction::Export)
+        .collect();
+    assert!(!exports.is_empty());
+    assert!(
+        exports.iter().all(|s| s.status == StepStatus::Skipped),
+        "{exports:?}"
+    );
+    assert!(e
+        .store
+        .step_outputs(uuid::Uuid::parse_str(&id).unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+}
