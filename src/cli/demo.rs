@@ -126,10 +126,10 @@ Tokens (8 h): alice is a requester, bob an approver, root an admin.
 
   ID=$(curl -s -X POST {base}/v1/requests -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' -d '{{"kind":"erasure","subject":{{"emails":["john.smith@example.com"],"phones":["+44 1632 960855"],"names":["John Smith"]}}}}' | {id}); echo "erasure request $ID"
   {wait_approval}
-  curl -s {base}/v1/requests/$ID/plan -H "Authorization: Bearer $BOB"
-  curl -s -X POST {base}/v1/requests/$ID/approve -H "Authorization: Bearer $BOB"
+  curl -s -w '\n' {base}/v1/requests/$ID/plan -H "Authorization: Bearer $BOB"
+  curl -s -w '\n' -X POST {base}/v1/requests/$ID/approve -H "Authorization: Bearer $BOB"
   {wait_done}
-  curl -s {base}/v1/requests/$ID/report -H "Authorization: Bearer $BOB"
+  curl -s -w '\n' {base}/v1/requests/$ID/report -H "Authorization: Bearer $BOB"
   curl -s "{base}/v1/requests/$ID/report?format=html" -H "Authorization: Bearer $BOB" -o john-erasure.html
   grep -rc 'john.smith@example.com' {estate} | grep -v ':0$' || echo 'no trace of john.smith@example.com left in the estate'
 
