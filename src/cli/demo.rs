@@ -63,6 +63,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             retry_base: Duration::from_secs(1),
             retry_cap: Duration::from_secs(10),
             region,
+            package_ttl: Some(Duration::from_secs(24 * 3600)),
             ..EngineConfig::default()
         },
     );

@@ -67,6 +67,9 @@ pub fn engines(
                 retry_cap: Duration::from_secs(w.retry_cap_secs),
                 per_connector: w.per_connector,
                 region: region(config)?,
+                package_ttl: Some(Duration::from_secs(
+                    config.evidence.package_ttl_hours * 3600,
+                )),
                 ..EngineConfig::default()
             };
             Ok(Engine::new(

@@ -165,3 +165,33 @@ async fn access_package_lists_every_place_the_subject_was_found() {
     // Access changes nothing.
     assert_eq!(count_lines(e.root(), &john.strong_forms), found);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_access_package_is_deleted_by_the_workers() {
+    let e = Estate::start(Options {
+        package_ttl: std::time::Duration::ZERO,
+        ..Options::default()
+    })
+    .await;
+    let id = e.submit("access", e.subject("mary")).await;
+    e.run().await;
+    assert!(e.status(&id).await.starts_with("completed"));
+    // The next round's sweep deletes the exports, without anyone asking.
+    e.engine.round().await.unwrap();
+    let uuid = uuid::Uuid::parse_str(&id).unwrap();
+    assert!(e.store.step_outputs(uuid).await.unwrap().is_empty());
+    assert_eq!(
+        e.get(&format!("/v1/requests/{id}/package")).await.status(),
+        410
+    );
+    let audit = e
+        .store
+        .list_audit(&lethe_store::AuditFilter {
+            request_id: Some(uuid),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|a| a.kind == "package.expired"));
+}

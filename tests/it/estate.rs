@@ -77,6 +77,7 @@ impl Estate {
                 retry_base: Duration::from_millis(20),
                 retry_cap: Duration::from_millis(50),
                 region,
+                package_ttl: Some(opts.package_ttl),
                 ..EngineConfig::default()
             },
         );

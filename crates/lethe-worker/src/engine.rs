@@ -32,6 +32,9 @@ pub struct EngineConfig {
     pub per_connector: usize,
     /// Default region for national phone numbers in proposals.
     pub region: PhoneRegion,
+    /// Access packages older than this (after completion) lose their
+    /// exported data; `None` keeps them.
+    pub package_ttl: Option<Duration>,
 }
 
 impl Default for EngineConfig {
@@ -46,6 +49,7 @@ impl Default for EngineConfig {
             retry_cap: Duration::from_secs(300),
             per_connector: 2,
             region: PhoneRegion::GB,
+            package_ttl: None,
         }
     }
 }
@@ -58,6 +62,7 @@ pub struct Engine {
     pub(crate) hasher: Arc<IdentifierHasher>,
     pub(crate) cfg: EngineConfig,
     pub(crate) limits: std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>,
+    pub(crate) last_sweep: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Engine {
@@ -83,6 +88,7 @@ impl Engine {
             hasher,
             cfg,
             limits,
+            last_sweep: std::sync::Mutex::new(None),
         }
     }
 
@@ -98,6 +104,7 @@ impl Engine {
     /// advance the requests they belonged to. Returns the steps run.
     pub async fn round(&self) -> Result<usize, StoreError> {
         self.orchestrate_all().await?;
+        self.sweep_expired_packages().await?;
         let touched = self.execute_claimed().await?;
         let n = touched.len();
         for id in touched {

@@ -17,6 +17,7 @@
 mod catalog;
 mod engine;
 mod execute;
+mod expiry;
 mod orchestrate;
 mod subjects;
 
