@@ -67,6 +67,10 @@ pub struct WorkerConfig {
     /// Batches of one connector that run at once per worker.
     #[serde(default = "default_per_connector")]
     pub per_connector: usize,
+    /// Steps one worker claims per round at most; smaller spreads work
+    /// over more processes, larger makes bigger batches.
+    #[serde(default = "default_claim_limit")]
+    pub claim_limit: u32,
 }
 
 /// Access packages.
@@ -161,6 +165,9 @@ fn default_retry_cap() -> u64 {
 fn default_per_connector() -> usize {
     2
 }
+fn default_claim_limit() -> u32 {
+    200
+}
 fn default_package_ttl() -> u64 {
     7 * 24
 }
@@ -183,6 +190,7 @@ impl Default for WorkerConfig {
             retry_base_secs: default_retry_base(),
             retry_cap_secs: default_retry_cap(),
             per_connector: default_per_connector(),
+            claim_limit: default_claim_limit(),
         }
     }
 }

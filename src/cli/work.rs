@@ -66,6 +66,7 @@ pub fn engines(
                 retry_base: Duration::from_secs(w.retry_base_secs),
                 retry_cap: Duration::from_secs(w.retry_cap_secs),
                 per_connector: w.per_connector,
+                claim_limit: w.claim_limit.max(1),
                 region: region(config)?,
                 package_ttl: Some(Duration::from_secs(
                     config.evidence.package_ttl_hours * 3600,

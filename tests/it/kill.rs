@@ -35,7 +35,7 @@ const ROOTS: [(&str, &str); 8] = [
 
 /// The demo estate, grown so that batches take long enough to be cut:
 /// each console log is repeated into more, bigger rotated files.
-fn estate(dir: &Path) {
+pub(crate) fn estate(dir: &Path) {
     write_demo_estate(dir).unwrap();
     let logs = dir.join("console/logs");
     let live = std::fs::read_to_string(logs.join("MiVBConsole.log")).unwrap();
@@ -45,10 +45,12 @@ fn estate(dir: &Path) {
     }
 }
 
-fn config(dir: &Path) -> PathBuf {
+/// A `lethe.toml` for `lethe work` on `store_url` over the estate in
+/// `dir/estate`, with short leases so killed workers' steps come back fast.
+pub(crate) fn config(dir: &Path, store_url: &str, extra: &str) -> PathBuf {
     let mut toml = format!(
         r#"[store]
-url = "sqlite://{db}"
+url = "{store_url}"
 [identifiers]
 hash_key = "{HASH_KEY}"
 [policy]
@@ -58,8 +60,8 @@ lease_secs = 3
 idle_poll_ms = 100
 retry_base_secs = 1
 retry_cap_secs = 2
-"#,
-        db = dir.join("lethe.db").display()
+{extra}
+"#
     );
     for (preset, root) in ROOTS {
         toml.push_str(&format!(
@@ -72,7 +74,7 @@ retry_cap_secs = 2
     path
 }
 
-fn subjects() -> Vec<(RequestKind, SubjectInput)> {
+pub(crate) fn subjects() -> Vec<(RequestKind, SubjectInput)> {
     let demo = write_demo_estate(&tempfile::tempdir().unwrap().path().join("x")).unwrap();
     let mut out = Vec::new();
     for s in &demo.subjects {
@@ -84,7 +86,7 @@ fn subjects() -> Vec<(RequestKind, SubjectInput)> {
     out
 }
 
-async fn submit(store: &dyn Store, kind: RequestKind, input: &SubjectInput) {
+pub(crate) async fn submit(store: &dyn Store, kind: RequestKind, input: &SubjectInput) {
     let hasher = IdentifierHasher::new(HASH_KEY.as_bytes());
     let subject = Subject::parse(input, PhoneRegion::parse("GB").unwrap()).unwrap();
     let now = Utc::now();
@@ -118,7 +120,7 @@ async fn submit(store: &dyn Store, kind: RequestKind, input: &SubjectInput) {
         .unwrap();
 }
 
-fn audit_key() -> AuditKey {
+pub(crate) fn audit_key() -> AuditKey {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(b"lethe audit chain\0");
@@ -126,7 +128,7 @@ fn audit_key() -> AuditKey {
     AuditKey::new(&h.finalize())
 }
 
-fn work(cfg: &Path, log: &Path) -> Child {
+pub(crate) fn work(cfg: &Path, log: &Path) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -142,14 +144,15 @@ fn work(cfg: &Path, log: &Path) -> Child {
 }
 
 /// Requests not yet in a final state.
-async fn open_requests(store: &dyn Store) -> usize {
+pub(crate) async fn open_requests(store: &dyn Store) -> usize {
     let page = store
         .list_requests(&lethe_store::RequestFilter {
-            limit: 100,
+            limit: 200,
             ..Default::default()
         })
         .await
         .unwrap();
+    assert!(page.next.is_none(), "open_requests counts one page");
     page.items
         .iter()
         .filter(|r| !r.status.is_terminal())
@@ -202,15 +205,26 @@ fn relative(root: &Path) -> Vec<(PathBuf, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkilled_workers_lose_no_step_and_apply_none_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
+    let db = dir.path().join("lethe.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db, audit_key()).await.unwrap());
+    kill_run(dir.path(), &format!("sqlite://{}", db.display()), store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_workers_on_a_postgresql_store() {
+    let Some(pg) = crate::pgstore::pg_schema(audit_key()).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    kill_run(dir.path(), &pg.url, pg.store).await;
+}
+
+/// Submits the workload, kills `lethe work` a dozen times, lets one worker
+/// finish, and checks everything against an uninterrupted run.
+async fn kill_run(dir: &Path, store_url: &str, store: Arc<dyn Store>) {
     estate(&dir.join("estate"));
-    let cfg = config(dir);
+    let cfg = config(dir, store_url, "");
     let log = dir.join("work.log");
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&dir.join("lethe.db"), audit_key())
-            .await
-            .unwrap(),
-    );
     for (kind, input) in subjects() {
         submit(store.as_ref(), kind, &input).await;
     }

@@ -8,3 +8,5 @@ mod erasure;
 mod estate;
 mod failures;
 mod kill;
+mod pgstore;
+mod scale_out;

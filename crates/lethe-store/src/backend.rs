@@ -213,6 +213,7 @@ macro_rules! impl_store {
                         .await?;
                 }
                 w.commit().await?;
+                self.signal_work().await;
                 tracing::debug!(request.id = %new.id, "request created");
                 Ok(Some($crate::CreateOutcome::Created { record, response }))
             }
@@ -289,6 +290,7 @@ macro_rules! impl_store {
                 let record =
                     Self::load_record(w.conn(), id).await?.ok_or($crate::StoreError::NotFound)?;
                 w.commit().await?;
+                self.signal_work().await;
                 tracing::debug!(
                     request.id = %id, from = from.as_str(), to = to.as_str(),
                     "request status changed"
@@ -500,6 +502,9 @@ macro_rules! impl_store {
             }
             async fn purge_outputs(&self, request_id: uuid::Uuid) -> Result<u64, $crate::StoreError> {
                 self.results_purge_outputs(request_id).await
+            }
+            fn work_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+                self.subscribe_work()
             }
 
             async fn verify_audit(&self) -> Result<$crate::AuditVerification, $crate::StoreError> {

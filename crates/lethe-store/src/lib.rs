@@ -14,6 +14,7 @@ mod postgres;
 mod results;
 pub mod retry;
 mod rows;
+mod signal;
 mod sql;
 mod sqlite;
 mod steps;
@@ -188,4 +189,11 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes a request's exports (the access package expired). Returns
     /// how many were deleted.
     async fn purge_outputs(&self, request_id: Uuid) -> Result<u64, StoreError>;
+
+    /// A counter that moves whenever work may have become due: a request
+    /// created, a status changed, steps planned, retried or released, in
+    /// this process or (PostgreSQL, via `LISTEN/NOTIFY`) in any other.
+    /// Workers wait on it instead of sleeping; it never replaces polling,
+    /// since a signal can be missed (a listener reconnecting).
+    fn work_signal(&self) -> tokio::sync::watch::Receiver<u64>;
 }

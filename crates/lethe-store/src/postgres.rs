@@ -25,6 +25,7 @@ const AUDIT_LOCK: i64 = 0x6c_65_74_68_65;
 pub struct PgStore {
     pool: PgPool,
     audit_key: AuditKey,
+    signal: crate::signal::WorkSignal,
 }
 
 impl PgStore {
@@ -43,7 +44,11 @@ impl PgStore {
             .max_connections(10)
             .connect_with(options)
             .await?;
-        Ok(Self { pool, audit_key })
+        Ok(Self {
+            pool,
+            audit_key,
+            signal: crate::signal::WorkSignal::default(),
+        })
     }
 
     /// Brings the schema up to date (`lethe migrate`); sqlx's own lock
@@ -61,6 +66,24 @@ impl PgStore {
     /// The pool, for tests that inspect or tamper with rows directly.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Wakes workers here at once and, through `NOTIFY`, everywhere else.
+    /// A failed notify is only logged: workers poll anyway.
+    async fn signal_work(&self) {
+        self.signal.bump();
+        let notify = sqlx::query("select pg_notify($1, '')")
+            .bind(crate::signal::CHANNEL)
+            .execute(&self.pool)
+            .await;
+        if let Err(e) = notify {
+            tracing::warn!(error = %e, "work notification not sent");
+        }
+    }
+
+    fn subscribe_work(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.signal.listen(&self.pool);
+        self.signal.subscribe()
     }
 
     /// A transaction holding the audit chain's advisory lock until it ends.

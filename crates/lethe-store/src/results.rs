@@ -102,6 +102,7 @@ macro_rules! impl_results {
                     .await?
                     .ok_or($crate::StoreError::NotFound)?;
                 w.commit().await?;
+                self.signal_work().await;
                 Ok(record)
             }
 

@@ -27,6 +27,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     write_lock: Arc<Mutex<()>>,
     audit_key: AuditKey,
+    signal: crate::signal::WorkSignal,
 }
 
 impl SqliteStore {
@@ -49,6 +50,7 @@ impl SqliteStore {
             pool,
             write_lock: Arc::new(Mutex::new(())),
             audit_key,
+            signal: crate::signal::WorkSignal::default(),
         })
     }
 
@@ -65,6 +67,15 @@ impl SqliteStore {
         let guard = Arc::clone(&self.write_lock).lock_owned().await;
         let tx = self.pool.begin_with("begin immediate").await?;
         Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// Wakes this process's workers (SQLite has no other processes).
+    async fn signal_work(&self) {
+        self.signal.bump();
+    }
+
+    fn subscribe_work(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.signal.subscribe()
     }
 
     /// A read transaction: in WAL mode it sees one snapshot throughout.

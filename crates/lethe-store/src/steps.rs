@@ -91,6 +91,7 @@ macro_rules! impl_step_queue {
                 }
                 let stored = Self::load_steps(w.conn(), request_id).await?;
                 w.commit().await?;
+                self.signal_work().await;
                 let mut by_key: std::collections::HashMap<String, $crate::StepRecord> =
                     stored.into_iter().map(|s| (s.step_key.clone(), s)).collect();
                 Ok(steps.iter().filter_map(|s| by_key.remove(&s.step_key)).collect())
@@ -290,6 +291,7 @@ macro_rules! impl_step_queue {
                     .await?
                     .rows_affected();
                 w.commit().await?;
+                self.signal_work().await;
                 tracing::debug!(worker, released, "steps released");
                 Ok(released)
             }
@@ -323,6 +325,7 @@ macro_rules! impl_step_queue {
                         .await?;
                 }
                 w.commit().await?;
+                self.signal_work().await;
                 Ok(retried.len() as u64)
             }
 

@@ -117,8 +117,14 @@ impl Engine {
     /// this worker holds so another worker can take over at once. A round
     /// cut short by shutdown is dropped: connectors write atomically per
     /// item, and the released steps run again.
+    ///
+    /// When idle, waits for the store's work signal (a new request, planned
+    /// or released steps, here or in another process on PostgreSQL), or
+    /// the idle poll, whichever comes first: retries that fall due and
+    /// lost signals are picked up by the poll.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<(), StoreError> {
         tokio::pin!(shutdown);
+        let mut signal = self.store.work_signal();
         tracing::info!(worker = %self.cfg.name, targets = self.catalog.targets().len(), "worker started");
         loop {
             let round = tokio::select! {
@@ -135,7 +141,7 @@ impl Engine {
             };
             if idle {
                 tokio::select! {
-                    () = tokio::time::sleep(self.cfg.idle_poll) => {}
+                    _ = tokio::time::timeout(self.cfg.idle_poll, signal.changed()) => {}
                     () = &mut shutdown => break,
                 }
             }

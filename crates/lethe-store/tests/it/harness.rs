@@ -111,6 +111,38 @@ impl Harness {
         }
     }
 
+    /// A second store on the same database, as another lethe process would
+    /// open it: the same file, or the same PostgreSQL schema.
+    pub async fn peer(&self) -> Arc<dyn Store> {
+        match &self.raw {
+            Raw::Sqlite(_) => {
+                let dir = self._dir.as_ref().expect("sqlite harness has a dir");
+                Arc::new(
+                    SqliteStore::open(&dir.path().join("lethe.db"), audit_key())
+                        .await
+                        .expect("open peer store"),
+                )
+            }
+            Raw::Pg { schema, .. } => {
+                let url = std::env::var(PG_ENV).expect(PG_ENV);
+                let options = PgConnectOptions::from_str(&url).expect(PG_ENV);
+                Arc::new(
+                    PgStore::connect_with(
+                        options.options([("search_path", schema.as_str())]),
+                        audit_key(),
+                    )
+                    .await
+                    .expect("connect peer store"),
+                )
+            }
+        }
+    }
+
+    /// Whether stores opened by [`Harness::peer`] hear each other's signals.
+    pub fn signals_cross_processes(&self) -> bool {
+        matches!(self.raw, Raw::Pg { .. })
+    }
+
     /// Runs one statement without binds, returning the rows it touched.
     pub async fn exec(&self, sql: &str) -> u64 {
         match &self.raw {

@@ -57,6 +57,7 @@ on_both_backends!(
     steps_release_puts_steps_back,
     proposals_are_searched_once_accepted,
     step_detail_and_output_round_trip,
+    work_signal_wakes_workers_here_and_elsewhere,
 );
 
 /// Every case, wherever it is written.

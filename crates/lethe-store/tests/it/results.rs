@@ -90,3 +90,33 @@ pub async fn step_detail_and_output_round_trip(h: &Harness) {
     assert!(store.step_outputs(r.id).await.unwrap().is_empty());
     assert_chain_verifies(store).await;
 }
+
+/// Waits for the signal to move, or gives up after a generous bound (a
+/// guard against hanging, not a speed requirement).
+async fn moved(rx: &mut tokio::sync::watch::Receiver<u64>) -> bool {
+    tokio::time::timeout(std::time::Duration::from_secs(10), rx.changed())
+        .await
+        .is_ok()
+}
+
+pub async fn work_signal_wakes_workers_here_and_elsewhere(h: &Harness) {
+    let store = h.store.as_ref();
+    let mut here = store.work_signal();
+    let peer = h.peer().await;
+    let mut there = peer.work_signal();
+    // Let the peer's listener (PostgreSQL) start before anything happens.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = create_default(store).await;
+    assert!(moved(&mut here).await, "a new request wakes this process");
+    if h.signals_cross_processes() {
+        assert!(moved(&mut there).await, "and, through NOTIFY, another");
+    }
+    store
+        .insert_steps(r.id, vec![new_step("discover:x", "files", 3)])
+        .await
+        .unwrap();
+    assert!(moved(&mut here).await, "planned steps wake workers");
+    if h.signals_cross_processes() {
+        assert!(moved(&mut there).await);
+    }
+}

@@ -1,0 +1,52 @@
+//! lethe's own store on PostgreSQL for the process tests: a fresh schema in
+//! the database named by `LETHE_TEST_DATABASE_URL`, migrated, and the URL a
+//! `lethe` process uses to reach it (`search_path` in the `options`).
+
+use std::io::Write;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use lethe_store::{AuditKey, PgStore, Store};
+use sqlx::postgres::PgConnectOptions;
+
+const PG_ENV: &str = "LETHE_TEST_DATABASE_URL";
+
+pub struct PgSchema {
+    pub url: String,
+    pub store: Arc<dyn Store>,
+}
+
+/// A migrated store in a new schema, or `None` after a loud SKIP on a
+/// developer's machine without PostgreSQL. Panics under CI.
+pub async fn pg_schema(key: AuditKey) -> Option<PgSchema> {
+    let Ok(base) = std::env::var(PG_ENV) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{PG_ENV} is not set; run the README test command, which starts PostgreSQL"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIP: {PG_ENV} is not set; PostgreSQL process test did not run"
+        );
+        return None;
+    };
+    let schema = format!("p_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&base)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("create schema {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let store = PgStore::connect_with(PgConnectOptions::from_str(&url).unwrap(), key)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    Some(PgSchema {
+        url,
+        store: Arc::new(store),
+    })
+}
