@@ -81,6 +81,10 @@ pub struct EvidenceConfig {
     /// completed; then its exported data is deleted.
     #[serde(default = "default_package_ttl")]
     pub package_ttl_hours: u64,
+    /// Days after a request closes (completed, cancelled, rejected) before
+    /// its clear identifiers are destroyed; hashes and hints are kept.
+    #[serde(default = "default_identifier_retention")]
+    pub identifier_retention_days: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +169,9 @@ fn default_retry_cap() -> u64 {
 fn default_per_connector() -> usize {
     2
 }
+fn default_identifier_retention() -> u64 {
+    30
+}
 fn default_claim_limit() -> u32 {
     200
 }
@@ -198,6 +205,7 @@ impl Default for EvidenceConfig {
     fn default() -> Self {
         Self {
             package_ttl_hours: default_package_ttl(),
+            identifier_retention_days: default_identifier_retention(),
         }
     }
 }

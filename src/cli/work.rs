@@ -71,6 +71,9 @@ pub fn engines(
                 package_ttl: Some(Duration::from_secs(
                     config.evidence.package_ttl_hours * 3600,
                 )),
+                identifier_retention: Some(Duration::from_secs(
+                    config.evidence.identifier_retention_days * 24 * 3600,
+                )),
                 ..EngineConfig::default()
             };
             Ok(Engine::new(

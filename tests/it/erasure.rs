@@ -195,3 +195,28 @@ async fn an_expired_access_package_is_deleted_by_the_workers() {
         .unwrap();
     assert!(audit.iter().any(|a| a.kind == "package.expired"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clear_identifiers_are_destroyed_after_retention_and_the_report_survives() {
+    let e = Estate::start(Options {
+        policy: Policy {
+            approval_for: vec![],
+            ..Policy::default()
+        },
+        identifier_retention: Some(std::time::Duration::ZERO),
+        ..Options::default()
+    })
+    .await;
+    let id = e.submit("erasure", e.subject("mary")).await;
+    e.run().await;
+    assert!(e.status(&id).await.starts_with("completed"));
+    e.engine.round().await.unwrap();
+    let request = e.get_json(&format!("/v1/requests/{id}")).await;
+    let ids = request["identifiers"].as_array().unwrap();
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|i| i["destroyed"] == true), "{request}");
+    let uuid = uuid::Uuid::parse_str(&id).unwrap();
+    assert!(e.store.searched_values(uuid).await.unwrap().is_empty());
+    let report = e.get_json(&format!("/v1/requests/{id}/report")).await;
+    assert!(report["totals"]["found"].as_u64().unwrap() > 0);
+}

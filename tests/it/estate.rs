@@ -34,6 +34,8 @@ pub struct Estate {
 pub struct Options {
     pub policy: Policy,
     pub package_ttl: Duration,
+    /// How long clear identifiers outlive a closed request (None: kept).
+    pub identifier_retention: Option<Duration>,
     /// Changes the targets before the connector is built.
     pub targets: fn(Vec<FileTarget>) -> Vec<FileTarget>,
 }
@@ -43,6 +45,7 @@ impl Default for Options {
         Self {
             policy: Policy::default(),
             package_ttl: Duration::from_secs(3600),
+            identifier_retention: None,
             targets: |t| t,
         }
     }
@@ -78,6 +81,7 @@ impl Estate {
                 retry_cap: Duration::from_millis(50),
                 region,
                 package_ttl: Some(opts.package_ttl),
+                identifier_retention: opts.identifier_retention,
                 ..EngineConfig::default()
             },
         );

@@ -503,6 +503,9 @@ macro_rules! impl_store {
             async fn purge_outputs(&self, request_id: uuid::Uuid) -> Result<u64, $crate::StoreError> {
                 self.results_purge_outputs(request_id).await
             }
+            async fn destroy_identifiers(&self, closed_before: chrono::DateTime<chrono::Utc>) -> Result<u64, $crate::StoreError> {
+                self.results_destroy_identifiers(closed_before).await
+            }
             fn work_signal(&self) -> tokio::sync::watch::Receiver<u64> {
                 self.subscribe_work()
             }

@@ -190,6 +190,17 @@ pub trait Store: Send + Sync + 'static {
     /// how many were deleted.
     async fn purge_outputs(&self, request_id: Uuid) -> Result<u64, StoreError>;
 
+    /// Retention (SPEC §8): destroys the clear identifier values of every
+    /// request that closed (completed, cancelled or rejected) before
+    /// `closed_before`, keeping hashes and hints, with one
+    /// `identifiers.destroyed` audit event per request. Returns how many
+    /// values were destroyed. A failed request is not closed: it may be
+    /// retried, which needs the values.
+    async fn destroy_identifiers(
+        &self,
+        closed_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// A counter that moves whenever work may have become due: a request
     /// created, a status changed, steps planned, retried or released, in
     /// this process or (PostgreSQL, via `LISTEN/NOTIFY`) in any other.

@@ -126,6 +126,36 @@ macro_rules! impl_results {
                     .collect()
             }
 
+            async fn results_destroy_identifiers(
+                &self,
+                closed_before: chrono::DateTime<chrono::Utc>,
+            ) -> Result<u64, $crate::StoreError> {
+                use chrono::SubsecRound;
+                let now = $crate::backend::now();
+                let mut w = self.begin_write().await?;
+                let mut ids = sqlx::query_scalar::<_, uuid::Uuid>($crate::sql::DESTROY_IDENTIFIERS)
+                    .bind(now)
+                    .bind(closed_before.trunc_subsecs(6))
+                    .fetch_all(w.conn())
+                    .await?;
+                let destroyed = ids.len() as u64;
+                ids.sort();
+                let mut per_request: Vec<(uuid::Uuid, u64)> = Vec::new();
+                for id in ids {
+                    match per_request.last_mut() {
+                        Some((last, n)) if *last == id => *n += 1,
+                        _ => per_request.push((id, 1)),
+                    }
+                }
+                for (id, n) in per_request {
+                    let data = serde_json::json!({ "identifiers": n });
+                    self.append_audit(w.conn(), now, "lethe", Some(id), "identifiers.destroyed", &data)
+                        .await?;
+                }
+                w.commit().await?;
+                Ok(destroyed)
+            }
+
             async fn results_purge_outputs(
                 &self,
                 request_id: uuid::Uuid,

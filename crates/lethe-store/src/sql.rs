@@ -218,6 +218,16 @@ pub(crate) const OUTPUTS_OF_REQUEST: &str = "select s.step_key, o.payload
     from step_output o join step s on s.id = o.step_id
     where o.request_id = $1 order by s.id";
 
+/// Retention: the clear identifiers of requests closed before `$2` go; the
+/// hashes and hints stay, so the audit and reports still add up.
+pub(crate) const DESTROY_IDENTIFIERS: &str = "update subject_identifier
+    set value = null, destroyed_at = $1
+    where value is not null and request_id in (
+        select id from request
+        where status in ('completed', 'completed_with_exceptions', 'cancelled', 'rejected')
+          and updated_at < $2)
+    returning request_id";
+
 pub(crate) const PURGE_OUTPUTS: &str = "delete from step_output where request_id = $1";
 
 /// Clear values of the identifiers that are searched: given and accepted,

@@ -35,6 +35,9 @@ pub struct EngineConfig {
     /// Access packages older than this (after completion) lose their
     /// exported data; `None` keeps them.
     pub package_ttl: Option<Duration>,
+    /// Clear identifiers of closed requests are destroyed this long after
+    /// closing; `None` keeps them.
+    pub identifier_retention: Option<Duration>,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +53,7 @@ impl Default for EngineConfig {
             per_connector: 2,
             region: PhoneRegion::GB,
             package_ttl: None,
+            identifier_retention: None,
         }
     }
 }
@@ -104,7 +108,7 @@ impl Engine {
     /// advance the requests they belonged to. Returns the steps run.
     pub async fn round(&self) -> Result<usize, StoreError> {
         self.orchestrate_all().await?;
-        self.sweep_expired_packages().await?;
+        self.sweep_retention().await?;
         let touched = self.execute_claimed().await?;
         let n = touched.len();
         for id in touched {

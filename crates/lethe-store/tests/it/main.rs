@@ -58,6 +58,7 @@ on_both_backends!(
     proposals_are_searched_once_accepted,
     step_detail_and_output_round_trip,
     work_signal_wakes_workers_here_and_elsewhere,
+    retention_destroys_clear_values_of_closed_requests_only,
 );
 
 /// Every case, wherever it is written.

@@ -120,3 +120,49 @@ pub async fn work_signal_wakes_workers_here_and_elsewhere(h: &Harness) {
         assert!(moved(&mut there).await);
     }
 }
+
+pub async fn retention_destroys_clear_values_of_closed_requests_only(h: &Harness) {
+    use lethe_domain::RequestEvent;
+    let store = h.store.as_ref();
+    let open = create_default(store).await;
+    let closed = create_default(store).await;
+    let cancel = lethe_store::StatusChange {
+        event: RequestEvent::Cancel,
+        actor: "officer-a".into(),
+        reason: Some("withdrawn".into()),
+        four_eyes: false,
+        include_weak: None,
+        audit_data: json!({}),
+    };
+    store.transition(closed.id, cancel).await.unwrap();
+    // Closed after the cut-off: kept.
+    let before = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    assert_eq!(store.destroy_identifiers(before).await.unwrap(), 0);
+    let later = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    let n = store.destroy_identifiers(later).await.unwrap();
+    assert_eq!(n as usize, closed.identifiers.len());
+    assert!(store.searched_values(closed.id).await.unwrap().is_empty());
+    let rec = store.get_request(closed.id).await.unwrap().unwrap();
+    assert!(rec
+        .identifiers
+        .iter()
+        .all(|i| i.destroyed_at.is_some() && !i.hash.is_empty()));
+    assert_eq!(
+        h.count("select count(*) from subject_identifier where value is null")
+            .await,
+        n as i64
+    );
+    // The open request keeps its values; a second sweep finds nothing.
+    assert!(!store.searched_values(open.id).await.unwrap().is_empty());
+    assert_eq!(store.destroy_identifiers(later).await.unwrap(), 0);
+    let audit = store
+        .list_audit(&lethe_store::AuditFilter {
+            request_id: Some(closed.id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|a| a.kind == "identifiers.destroyed"));
+    assert_chain_verifies(store).await;
+}
