@@ -121,6 +121,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::get_health))
         .routes(routes!(ops::get_readiness))
         .routes(routes!(ops::get_openapi))
+        .routes(routes!(ops::get_metrics))
 }
 
 /// The OpenAPI document as committed at `openapi/openapi.json`.

@@ -1,4 +1,5 @@
-//! Operational endpoints: liveness, readiness and the OpenAPI document. No auth.
+//! Operational endpoints: liveness, readiness, metrics and the OpenAPI
+//! document. No auth: nothing here names a person.
 
 use axum::extract::State;
 use axum::http::header;
@@ -53,4 +54,29 @@ pub async fn get_openapi(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         state.openapi_json.as_ref().clone(),
     )
+}
+
+/// Prometheus metrics: requests and steps per status (gauges). Counts only,
+/// never identifiers.
+#[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String),
+              (status = 503, description = "The store is not reachable", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub async fn get_metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    use std::fmt::Write;
+    let counts = state.store.status_counts().await.map_err(|err| {
+        tracing::warn!(error = %err, "metrics: store not reachable");
+        ApiError::Unavailable
+    })?;
+    let mut out = String::new();
+    out.push_str(
+        "# HELP lethe_requests Data-subject requests by status.\n# TYPE lethe_requests gauge\n",
+    );
+    for (status, n) in &counts.requests {
+        let _ = writeln!(out, "lethe_requests{{status=\"{}\"}} {n}", status.as_str());
+    }
+    out.push_str("# HELP lethe_steps Plan steps by status.\n# TYPE lethe_steps gauge\n");
+    for (status, n) in &counts.steps {
+        let _ = writeln!(out, "lethe_steps{{status=\"{}\"}} {n}", status.as_str());
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

@@ -506,6 +506,31 @@ macro_rules! impl_store {
             async fn destroy_identifiers(&self, closed_before: chrono::DateTime<chrono::Utc>) -> Result<u64, $crate::StoreError> {
                 self.results_destroy_identifiers(closed_before).await
             }
+            async fn status_counts(&self) -> Result<$crate::StatusCounts, $crate::StoreError> {
+                let mut tx = self.begin_snapshot().await?;
+                let requests = sqlx::query_as::<_, (String, i64)>($crate::sql::REQUEST_STATUS_COUNTS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let steps = sqlx::query_as::<_, (String, i64)>($crate::sql::STEP_STATUS_COUNTS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.rollback().await?;
+                let mut out = $crate::StatusCounts {
+                    requests: lethe_domain::RequestStatus::ALL.into_iter().map(|s| (s, 0)).collect(),
+                    steps: lethe_domain::StepStatus::ALL.into_iter().map(|s| (s, 0)).collect(),
+                };
+                for (s, n) in requests {
+                    if let Some(s) = lethe_domain::RequestStatus::parse(&s) {
+                        out.requests.insert(s, n);
+                    }
+                }
+                for (s, n) in steps {
+                    if let Some(s) = lethe_domain::StepStatus::parse(&s) {
+                        out.steps.insert(s, n);
+                    }
+                }
+                Ok(out)
+            }
             fn work_signal(&self) -> tokio::sync::watch::Receiver<u64> {
                 self.subscribe_work()
             }

@@ -207,4 +207,7 @@ pub trait Store: Send + Sync + 'static {
     /// Workers wait on it instead of sleeping; it never replaces polling,
     /// since a signal can be missed (a listener reconnecting).
     fn work_signal(&self) -> tokio::sync::watch::Receiver<u64>;
+
+    /// How many requests and steps are in each status, for `/metrics`.
+    async fn status_counts(&self) -> Result<StatusCounts, StoreError>;
 }

@@ -360,3 +360,10 @@ pub enum StepOutcome {
     /// Will not succeed by retrying: `failed` at once.
     Permanent { error: String },
 }
+
+/// Requests and steps per status (every status present, 0 when none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub requests: BTreeMap<RequestStatus, i64>,
+    pub steps: BTreeMap<StepStatus, i64>,
+}

@@ -228,6 +228,10 @@ pub(crate) const DESTROY_IDENTIFIERS: &str = "update subject_identifier
           and updated_at < $2)
     returning request_id";
 
+pub(crate) const REQUEST_STATUS_COUNTS: &str =
+    "select status, count(*) from request group by status";
+pub(crate) const STEP_STATUS_COUNTS: &str = "select status, count(*) from step group by status";
+
 pub(crate) const PURGE_OUTPUTS: &str = "delete from step_output where request_id = $1";
 
 /// Clear values of the identifiers that are searched: given and accepted,

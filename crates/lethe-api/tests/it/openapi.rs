@@ -54,5 +54,5 @@ fn operations_are_documented() {
             }
         }
     }
-    assert_eq!(ops, 17);
+    assert_eq!(ops, 18);
 }
