@@ -28,6 +28,10 @@ pub struct Config {
     /// File targets (`[[files]]`), each usually a preset plus a `root`.
     #[serde(default)]
     pub files: Vec<lethe_connectors::files::FileTargetSpec>,
+    /// PostgreSQL table targets (`[[postgres]]`), each usually a preset
+    /// plus a `url` (or `url_env`).
+    #[serde(default)]
+    pub postgres: Vec<lethe_connectors::postgres::PostgresTargetSpec>,
 }
 
 /// What needs a person, and what may be erased without asking.

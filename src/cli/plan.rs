@@ -48,7 +48,9 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
     })?;
     let catalog = super::work::catalog(config)?;
     if catalog.targets().is_empty() {
-        anyhow::bail!("no targets are configured: add [[files]] tables to the configuration");
+        anyhow::bail!(
+            "no targets are configured: add [[files]] or [[postgres]] tables to the configuration"
+        );
     }
     println!("Identifiers searched:");
     for id in subject.identifiers() {

@@ -114,7 +114,15 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     let catalog = super::work::catalog(config)?;
     let app = app(config, store.clone(), &catalog)?;
-    let engines = super::work::engines(config, &store, &catalog, config.worker.count)?;
+    // Without targets a plan would be empty and every request would
+    // "complete" having searched nothing: serve the API only, say so.
+    let workers = if catalog.targets().is_empty() {
+        tracing::warn!("no targets configured ([[files]], [[postgres]]): serving the API only; requests stay `received`");
+        0
+    } else {
+        config.worker.count
+    };
+    let engines = super::work::engines(config, &store, &catalog, workers)?;
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;

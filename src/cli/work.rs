@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lethe_connectors::files::FilesConnector;
+use lethe_connectors::postgres::PostgresConnector;
 use lethe_domain::{IdentifierHasher, PhoneRegion};
 use lethe_planner::Policy;
 use lethe_store::Store;
@@ -31,6 +32,20 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
             .map_err(anyhow::Error::msg)
             .context("[[files]] targets")?;
         catalog = catalog.with(Arc::new(files))?;
+    }
+    if !config.postgres.is_empty() {
+        let targets = config
+            .postgres
+            .iter()
+            .cloned()
+            .map(|spec| spec.resolve())
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(anyhow::Error::msg)
+            .context("[[postgres]] targets")?;
+        let postgres = PostgresConnector::new(targets, Some(hasher.clone()))
+            .map_err(anyhow::Error::msg)
+            .context("[[postgres]] targets")?;
+        catalog = catalog.with(Arc::new(postgres))?;
     }
     Ok(catalog)
 }
@@ -112,6 +127,11 @@ pub async fn run_engines(
 pub async fn run(config: &Config) -> anyhow::Result<()> {
     let store = super::serve::open_store(config).await?;
     let catalog = catalog(config)?;
+    if catalog.targets().is_empty() {
+        anyhow::bail!(
+            "no targets are configured: add [[files]] or [[postgres]] tables to the configuration"
+        );
+    }
     let engines = engines(config, &store, &catalog, config.worker.count.max(1))?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     let workers = tokio::spawn(run_engines(engines, rx));

@@ -4,10 +4,14 @@
 //! [`Connector`] is the contract the workers drive; [`files`] is the first
 //! implementation (console logs, ADF directory CSVs, comments files, scratch
 //! pads, suite server logs).
+//! [`sql`] is the table engine shared by the SQL connectors, and
+//! [`postgres`] the connector for the console's call history on it.
 
 mod connector;
 mod error;
 pub mod files;
+pub mod postgres;
+pub mod sql;
 
 pub use connector::{
     BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, Place, Proposal, RetryClass,

@@ -6,6 +6,13 @@ mod files_connector;
 mod files_csv;
 mod files_errors;
 mod matching;
+mod pg;
+mod pg_call_history;
+mod pg_errors;
+mod pg_free_text;
+mod pg_outage;
+mod pg_tls;
+mod pg_types;
 mod rewrite;
 
 use lethe_connectors::files::Matcher;
