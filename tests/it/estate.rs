@@ -38,6 +38,8 @@ pub struct Options {
     pub identifier_retention: Option<Duration>,
     /// Changes the targets before the connector is built.
     pub targets: fn(Vec<FileTarget>) -> Vec<FileTarget>,
+    /// Another connector beside the files (a postgres one, say).
+    pub extra: Option<Arc<dyn lethe_connectors::Connector>>,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
             package_ttl: Duration::from_secs(3600),
             identifier_retention: None,
             targets: |t| t,
+            extra: None,
         }
     }
 }
@@ -68,7 +71,10 @@ impl Estate {
             FilesConnector::new((opts.targets)(demo.targets.clone()), Some(hasher.clone()))
                 .unwrap(),
         );
-        let catalog = Catalog::default().with(files.clone()).unwrap();
+        let mut catalog = Catalog::default().with(files.clone()).unwrap();
+        if let Some(extra) = opts.extra.clone() {
+            catalog = catalog.with(extra).unwrap();
+        }
         let region = PhoneRegion::parse("GB").unwrap();
         let engine = Engine::new(
             store.clone(),

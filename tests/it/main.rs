@@ -8,5 +8,6 @@ mod erasure;
 mod estate;
 mod failures;
 mod kill;
+mod outage;
 mod pgstore;
 mod scale_out;

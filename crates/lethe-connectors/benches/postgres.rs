@@ -7,7 +7,7 @@
 //! set-based UPDATE that clears the same parties of the same rows.
 //!
 //! ```sh
-//! ./scripts/test --no-run   # or any PostgreSQL; then:
+//! ./scripts/bench-postgres   # starts a throwaway PostgreSQL; or, with your own:
 //! LETHE_TEST_DATABASE_URL=postgres://... cargo bench -p lethe-connectors --bench postgres
 //! ```
 

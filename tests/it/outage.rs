@@ -1,0 +1,163 @@
+//! A store that goes away mid-run: the console's call-history PostgreSQL
+//! behind a TCP proxy that is taken down. Its steps retry with backoff and
+//! finish once it is back; the file targets' steps are not held up.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
+use lethe_connectors::sql::TableName;
+use lethe_domain::{IdentifierHasher, StepStatus};
+use lethe_testkit::{create_call_history, load_call_history, Fixture};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::estate::{Estate, Options};
+
+/// A loopback TCP proxy that can be stopped and started again on its port.
+struct Proxy {
+    addr: SocketAddr,
+    upstream: String,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn bind(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let p = Proxy {
+            addr: listener.local_addr().unwrap(),
+            upstream: upstream.to_owned(),
+            tasks: Arc::default(),
+        };
+        drop(listener); // closed until `start`
+        p
+    }
+
+    async fn start(&self) {
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        let (upstream, tasks) = (self.upstream.clone(), Arc::clone(&self.tasks));
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tasks.lock().unwrap().push(pipe);
+            }
+        });
+        self.tasks.lock().unwrap().push(accept);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steps_of_an_unreachable_database_retry_and_finish_while_files_go_on() {
+    let Ok(url) = std::env::var("LETHE_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "LETHE_TEST_DATABASE_URL is not set"
+        );
+        eprintln!("SKIP: LETHE_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let schema = format!("o_{}", uuid::Uuid::now_v7().simple());
+    let fixture = Fixture::standard(300);
+    create_call_history(&client, &schema).await.unwrap();
+    load_call_history(&client, &schema, fixture.rows())
+        .await
+        .unwrap();
+    let planted = &fixture.plants[0];
+
+    let hostport = url
+        .split('@')
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let proxy = Proxy::bind(&hostport).await;
+    let spec = PostgresTargetSpec {
+        table: Some(TableName::parse(&format!("{schema}.call_history")).unwrap()),
+        sslmode: Some(SslMode::Disable),
+        connect_timeout_secs: Some(2),
+        ..PostgresTargetSpec::preset(
+            "console-call-history",
+            &url.replace(&hostport, &proxy.addr.to_string()),
+        )
+    };
+    let pg = PostgresConnector::new(
+        vec![spec.resolve().unwrap()],
+        Some(IdentifierHasher::new(b"outage test key")),
+    )
+    .unwrap();
+    let e = Estate::start(Options {
+        extra: Some(Arc::new(pg)),
+        ..Options::default()
+    })
+    .await;
+    // The caller is in the call history; John Smith's email is in the files.
+    let mut subject = e.subject("john");
+    subject["phones"]
+        .as_array_mut()
+        .unwrap()
+        .push(planted.e164().unwrap().into());
+    let id = e.submit("access", subject).await;
+    let uuid = uuid::Uuid::parse_str(&id).unwrap();
+
+    // Down: the database's discovery waits, every file target's is done.
+    e.engine.round().await.unwrap();
+    let steps = e.store.list_steps(uuid).await.unwrap();
+    let db = steps.iter().find(|s| s.connector == "postgres").unwrap();
+    assert_eq!(db.status, StepStatus::Retrying, "{db:?}");
+    assert!(db
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("console-call-history"));
+    let files: Vec<_> = steps.iter().filter(|s| s.connector == "files").collect();
+    assert!(!files.is_empty());
+    assert!(files.iter().all(|s| s.status == StepStatus::Succeeded));
+
+    // Back: the same step succeeds on a later attempt and the request completes.
+    proxy.start().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    e.run().await;
+    assert!(e.status(&id).await.starts_with("completed"));
+    let steps = e.store.list_steps(uuid).await.unwrap();
+    let db = steps
+        .iter()
+        .find(|s| s.step_key == "discover:postgres:console-call-history")
+        .unwrap();
+    assert_eq!(db.status, StepStatus::Succeeded);
+    assert!(db.attempts.len() >= 2);
+    assert_eq!(db.items_matched, Some(planted.strong as i64));
+    let export = steps
+        .iter()
+        .find(|s| s.step_key == "export:postgres:console-call-history")
+        .unwrap();
+    assert_eq!(export.status, StepStatus::Succeeded);
+    // Files were never retried.
+    assert!(steps
+        .iter()
+        .filter(|s| s.connector == "files")
+        .all(|s| s.attempts.len() == 1));
+    client
+        .batch_execute(&format!("drop schema {schema} cascade"))
+        .await
+        .unwrap();
+}
