@@ -4,6 +4,7 @@
 mod audit;
 mod config;
 mod demo;
+mod demo_data;
 mod plan;
 mod serve;
 mod token;
@@ -61,6 +62,12 @@ enum Command {
     /// Run lethe on a throwaway SQLite store with generated secrets and print
     /// how to send a first request.
     Demo(demo::DemoArgs),
+    /// Write the demo fixtures into your own systems (a directory, a
+    /// PostgreSQL): made-up people, never for production.
+    DemoData {
+        #[command(subcommand)]
+        what: demo_data::DemoData,
+    },
 }
 
 /// Parses arguments, runs the command, and turns failure into exit code 1
@@ -95,6 +102,7 @@ pub fn main() -> ExitCode {
             Command::Openapi { out } => write_openapi(&out).map(|()| ExitCode::SUCCESS),
             Command::Audit { command } => audit::run(&Config::load(&cli.config)?, command).await,
             Command::Demo(args) => demo::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::DemoData { what } => demo_data::run(what).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

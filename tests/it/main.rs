@@ -3,6 +3,7 @@
 //! over a demo estate on disk.
 
 mod cli;
+mod compose;
 mod demo;
 mod erasure;
 mod estate;
