@@ -89,7 +89,6 @@ pub fn engines(
                 identifier_retention: Some(Duration::from_secs(
                     config.evidence.identifier_retention_days * 24 * 3600,
                 )),
-                ..EngineConfig::default()
             };
             Ok(Engine::new(
                 Arc::clone(store),
