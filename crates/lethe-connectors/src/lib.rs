@@ -10,6 +10,7 @@
 mod connector;
 mod error;
 pub mod files;
+pub mod mssql;
 pub mod postgres;
 pub mod sql;
 

@@ -7,7 +7,8 @@
 //!   numbers in every shape the estate writes them, upper-case caller-ID
 //!   names cut at 15 characters, transfers, operator logins) with planted
 //!   subjects whose row counts are known;
-//! - [`load`]: a `COPY FROM STDIN` loader (a million rows in seconds).
+//! - [`load`]: a `COPY FROM STDIN` loader (a million rows in seconds);
+//! - [`tds`]: a TDS 7.4 test server backed by SQLite, for the SQL Server connector.
 //!
 //! Every number comes from Ofcom's ranges reserved for drama, so no real
 //! person's number is ever generated.
@@ -15,6 +16,8 @@
 pub mod call_history;
 pub mod generate;
 pub mod load;
+pub mod mssql;
+pub mod tds;
 mod time;
 
 pub use call_history::{create_call_history, CALL_HISTORY_SQL};

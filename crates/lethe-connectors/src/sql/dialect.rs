@@ -94,6 +94,12 @@ pub trait Dialect: Send + Sync {
     /// `DELETE FROM table AS t USING source WHERE ...`.
     fn delete_using(&self, table: &str, alias: &str, source: &str, cond: &str) -> String;
 
+    /// True when `a` and `b` are equal or both NULL. SQL Server before
+    /// 2022 has no `is not distinct from`; a dialect spells it its way.
+    fn not_distinct(&self, a: &str, b: &str) -> String {
+        format!("{a} is not distinct from {b}")
+    }
+
     /// Packs parameters for the driver (identity where arrays are native).
     fn bind(&self, params: Vec<Param>) -> Vec<Param> {
         params

@@ -200,10 +200,7 @@ fn guard(d: &dyn Dialect, t: &SqlTarget, layout: &Layout, types: &ColumnTypes) -
     let key = col(d, "t", &t.key);
     let mut cond = vec![format!("{key} = {}", d.cast("m.k", types.of(&t.key)))];
     for (i, c) in layout.personal().enumerate() {
-        cond.push(format!(
-            "{} is not distinct from m.o{i}",
-            d.as_text(&col(d, "t", c)),
-        ));
+        cond.push(d.not_distinct(&d.as_text(&col(d, "t", c)), &format!("m.o{i}")));
     }
     cond.join(" and ")
 }

@@ -6,6 +6,7 @@ mod files_connector;
 mod files_csv;
 mod files_errors;
 mod matching;
+mod mssql;
 mod pg;
 mod pg_call_history;
 mod pg_errors;
