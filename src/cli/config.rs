@@ -32,6 +32,10 @@ pub struct Config {
     /// plus a `url` (or `url_env`).
     #[serde(default)]
     pub postgres: Vec<lethe_connectors::postgres::PostgresTargetSpec>,
+    /// SQL Server table targets (`[[mssql]]`): the suite's CCMData and
+    /// CCMStatisticalData tables, each usually a preset plus the server.
+    #[serde(default)]
+    pub mssql: Vec<lethe_connectors::mssql::MssqlTargetSpec>,
 }
 
 /// What needs a person, and what may be erased without asking.

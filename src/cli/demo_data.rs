@@ -30,6 +30,18 @@ pub enum DemoData {
         #[arg(long, default_value_t = 10_000)]
         rows: usize,
     },
+    /// The suite's `CCMData` and `CCMStatisticalData` (data-map A1): the
+    /// databases are created if missing, then the eight tables and their
+    /// fixture rows (`--rows` background rows per table besides the planted
+    /// people). Plaintext TDS: a private network only.
+    Mssql {
+        /// ADO.NET connection string, e.g.
+        /// `server=tcp:mssql,1433;user=sa;password=...;TrustServerCertificate=true`.
+        #[arg(long, env = "LETHE_DEMO_MSSQL_ADO")]
+        ado: String,
+        #[arg(long, default_value_t = 2_000)]
+        rows: usize,
+    },
 }
 
 pub async fn run(what: DemoData) -> anyhow::Result<()> {
@@ -57,6 +69,61 @@ pub async fn run(what: DemoData) -> anyhow::Result<()> {
                 .context("loading call_history")?;
             eprintln!("{n} call-history rows loaded into {schema}.call_history");
         }
+        DemoData::Mssql { ado, rows } => load_mssql(&ado, rows).await?,
     }
+    Ok(())
+}
+
+type Tds = tiberius::Client<tokio_util::compat::Compat<tokio::net::TcpStream>>;
+
+/// Connects to `database` (plaintext, see [`DemoData::Mssql`]).
+async fn tds(ado: &str, database: &str) -> anyhow::Result<Tds> {
+    use tokio_util::compat::TokioAsyncWriteCompatExt;
+    let mut config = tiberius::Config::from_ado_string(ado).context("the ADO connection string")?;
+    config.database(database);
+    config.encryption(tiberius::EncryptionLevel::NotSupported);
+    let tcp = tokio::net::TcpStream::connect(config.get_addr())
+        .await
+        .context("connecting to SQL Server")?;
+    tcp.set_nodelay(true)?;
+    Ok(tiberius::Client::connect(config, tcp.compat_write())
+        .await
+        .context("logging in to SQL Server")?)
+}
+
+async fn load_mssql(ado: &str, rows: usize) -> anyhow::Result<()> {
+    use lethe_testkit::mssql::{ddl, generate, insert_batches};
+    for db in ["CCMData", "CCMStatisticalData"] {
+        // A database that cannot be logged in to is created first.
+        let mut c = match tds(ado, db).await {
+            Ok(c) => c,
+            Err(_) => {
+                let mut master = tds(ado, "master").await?;
+                master
+                    .simple_query(format!("CREATE DATABASE [{db}]"))
+                    .await?
+                    .into_results()
+                    .await?;
+                tds(ado, db).await?
+            }
+        };
+        for stmt in ddl(db) {
+            c.simple_query(stmt).await?.into_results().await?;
+        }
+    }
+    let fixture = generate(42, rows);
+    let mut loaded = 0;
+    for t in &fixture.tables {
+        let mut c = tds(ado, t.database).await?;
+        for ins in insert_batches(t) {
+            let mut q = tiberius::Query::new(ins.sql);
+            for p in ins.params {
+                q.bind(p);
+            }
+            q.execute(&mut c).await?;
+        }
+        loaded += t.rows.len();
+    }
+    eprintln!("{loaded} rows loaded into CCMData and CCMStatisticalData");
     Ok(())
 }

@@ -47,6 +47,20 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
             .context("[[postgres]] targets")?;
         catalog = catalog.with(Arc::new(postgres))?;
     }
+    if !config.mssql.is_empty() {
+        let targets = config
+            .mssql
+            .iter()
+            .cloned()
+            .map(|spec| spec.resolve())
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(anyhow::Error::msg)
+            .context("[[mssql]] targets")?;
+        let mssql = lethe_connectors::mssql::MssqlConnector::new(targets, Some(hasher.clone()))
+            .map_err(anyhow::Error::msg)
+            .context("[[mssql]] targets")?;
+        catalog = catalog.with(Arc::new(mssql))?;
+    }
     Ok(catalog)
 }
 
@@ -128,7 +142,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = catalog(config)?;
     if catalog.targets().is_empty() {
         anyhow::bail!(
-            "no targets are configured: add [[files]] or [[postgres]] tables to the configuration"
+            "no targets are configured: add [[files]], [[postgres]] or [[mssql]] tables to the configuration"
         );
     }
     let engines = engines(config, &store, &catalog, config.worker.count.max(1))?;

@@ -9,6 +9,7 @@ mod erasure;
 mod estate;
 mod failures;
 mod kill;
+mod mssql_demo;
 mod outage;
 mod pgstore;
 mod scale_out;
