@@ -56,6 +56,11 @@ pub struct RewriteStats {
     pub rewritten: bool,
 }
 
+/// Looks at a file that ends in a partial line before the line is taken as
+/// final, and the pause between them.
+const PARTIAL_LOOKS: u32 = 5;
+const PARTIAL_WAIT: Duration = Duration::from_millis(20);
+
 /// How long the old inode is watched after the rename, for writers that
 /// opened the file before it and write after it.
 #[derive(Debug, Clone, Copy)]
@@ -240,8 +245,23 @@ impl<'p, R: Source, F: FnMut(&[u8]) -> LineOutcome> Run<'p, R, F> {
                     Settle::Now => n,
                     Settle::Never => return Ok(()),
                     Settle::IfStable => {
+                        // One write() of a line that crosses a page boundary
+                        // becomes visible in two steps: a writer may be
+                        // between them. Give it a few short looks before
+                        // calling the line final (only files that end
+                        // without a newline pay this).
                         let read = self.stats.bytes_read + n as u64;
-                        if self.lines.get_ref().len_now()?.is_some_and(|l| l > read) {
+                        let mut grew = false;
+                        for look in 0..PARTIAL_LOOKS {
+                            if self.lines.get_ref().len_now()?.is_some_and(|l| l > read) {
+                                grew = true;
+                                break;
+                            }
+                            if look + 1 < PARTIAL_LOOKS {
+                                std::thread::sleep(PARTIAL_WAIT);
+                            }
+                        }
+                        if grew {
                             continue;
                         }
                         n
