@@ -20,11 +20,13 @@
 //! # let _ = port; Ok(()) }
 //! ```
 
+mod ddl;
 mod lex;
 mod login;
 mod rpc;
 mod server;
 mod session;
+mod tokens;
 mod translate;
 mod types;
 mod wire;

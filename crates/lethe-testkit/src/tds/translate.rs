@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 
+use super::ddl::{follows_column_name, identity_columns, move_index_schema};
 use super::lex::{lex, Kind, Tok};
+use super::tokens::{call_args, last_sig, next_sig, render, significant, take_until};
 
 /// An error reported to the client as SQL Server would report it.
 #[derive(Debug, Clone)]
@@ -125,10 +127,6 @@ pub(crate) fn translate(sql: &str, ctx: &Ctx<'_>) -> Result<Vec<Stmt>, SqlError>
         .collect()
 }
 
-fn significant(toks: &[Tok]) -> Vec<&Tok> {
-    toks.iter().filter(|t| t.kind != Kind::Space).collect()
-}
-
 /// Splits a batch at `;`, and after a complete `SET option ON|OFF`.
 fn split(toks: Vec<Tok>) -> Vec<Vec<Tok>> {
     let mut out = Vec::new();
@@ -238,74 +236,6 @@ fn statement(toks: Vec<Tok>, ctx: &Ctx<'_>) -> Result<Stmt, SqlError> {
         }
         _ => return Err(SqlError::syntax(&sig[0].text)),
     })
-}
-
-fn render(toks: &[Tok]) -> String {
-    toks.iter().map(|t| t.text.as_str()).collect()
-}
-
-/// Index of the next significant token at or after `i`.
-fn next_sig(toks: &[Tok], mut i: usize) -> Option<usize> {
-    while i < toks.len() {
-        if toks[i].kind != Kind::Space {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Index of the last significant token already emitted.
-fn last_sig(out: &[Tok]) -> Option<&Tok> {
-    out.iter().rev().find(|t| t.kind != Kind::Space)
-}
-
-/// Collects tokens from `i` up to (not including) a word in `stops` at paren depth 0.
-fn take_until(toks: &[Tok], mut i: usize, stops: &[&str]) -> (Vec<Tok>, usize) {
-    let mut depth = 0i32;
-    let mut taken = Vec::new();
-    while i < toks.len() {
-        let t = &toks[i];
-        if depth == 0 && stops.iter().any(|s| t.is_word(s)) {
-            break;
-        }
-        if t.is_punct("(") {
-            depth += 1;
-        } else if t.is_punct(")") {
-            if depth == 0 {
-                break;
-            }
-            depth -= 1;
-        }
-        taken.push(t.clone());
-        i += 1;
-    }
-    (taken, i)
-}
-
-/// The arguments of a call whose `(` is at `open - 1`, split at top-level
-/// commas, and the index of its closing `)`.
-fn call_args(toks: &[Tok], open: usize) -> (Vec<Vec<Tok>>, usize) {
-    let (mut args, mut cur, mut depth, mut i) = (Vec::new(), Vec::new(), 0i32, open);
-    while i < toks.len() {
-        let t = &toks[i];
-        if t.is_punct("(") {
-            depth += 1;
-        } else if t.is_punct(")") {
-            if depth == 0 {
-                break;
-            }
-            depth -= 1;
-        } else if depth == 0 && t.is_punct(",") {
-            args.push(std::mem::take(&mut cur));
-            i += 1;
-            continue;
-        }
-        cur.push(t.clone());
-        i += 1;
-    }
-    args.push(cur);
-    (args, i)
 }
 
 const CHAR_TYPES: &[&str] = &[
@@ -528,83 +458,6 @@ fn rewrite(toks: &[Tok], ctx: &Ctx<'_>, create_table: bool) -> Result<Vec<Tok>, 
     Ok(out)
 }
 
-/// Turns `id bigint IDENTITY(1,1)` into `id INTEGER` (SQLite's
-/// auto-numbered rowid, made the primary key when the table declares none)
-/// and returns the declared types it replaced.
-fn identity_columns(out: &mut Vec<Tok>) -> Vec<Identity> {
-    let (schema, table) = match out
-        .iter()
-        .position(|t| t.is_word("TABLE"))
-        .and_then(|at| next_sig(out, at + 1))
-    {
-        Some(n) if out.get(n + 1).is_some_and(|t| t.is_punct(".")) => (
-            out[n].ident().map(|s| {
-                if out[n].kind == Kind::Word {
-                    s
-                } else {
-                    out[n].text.clone()
-                }
-            }),
-            out.get(n + 2).and_then(Tok::ident).unwrap_or_default(),
-        ),
-        Some(n) => (None, out[n].ident().unwrap_or_default()),
-        None => return Vec::new(),
-    };
-    let has_primary_key = out.iter().any(|t| t.is_word("PRIMARY"));
-    let mut found = Vec::new();
-    while let Some(at) = out.iter().position(|t| t.is_word("IDENTITY")) {
-        // Remove IDENTITY and its (seed, increment).
-        let mut end = at + 1;
-        if let Some(p) = next_sig(out, end).filter(|p| out[*p].is_punct("(")) {
-            end = take_until(out, p + 1, &[]).1 + 1;
-        }
-        let key = if has_primary_key { "" } else { " PRIMARY KEY" };
-        out.splice(at..end.min(out.len()), [Tok::new(Kind::Space, key)]);
-        // The column definition starts after the last `(` or `,` before it.
-        let mut depth = 0;
-        let mut start = at;
-        while start > 0 {
-            start -= 1;
-            let t = &out[start];
-            if t.is_punct(")") {
-                depth += 1;
-            } else if t.is_punct("(") {
-                if depth == 0 {
-                    break;
-                }
-                depth -= 1;
-            } else if t.is_punct(",") && depth == 0 {
-                break;
-            }
-        }
-        let sig: Vec<usize> = (start + 1..at)
-            .filter(|i| out[*i].kind != Kind::Space)
-            .collect();
-        if let [name, ty, ..] = sig[..] {
-            found.push(Identity {
-                schema: schema.clone(),
-                table: table.clone(),
-                column: out[name].ident().unwrap_or_default(),
-                declared: out[ty].text.clone(),
-            });
-            out[ty] = Tok::new(Kind::Word, "INTEGER");
-        }
-    }
-    found
-}
-
-/// Whether the last significant tokens are `(` or `,` and a column name:
-/// the next word is that column's type.
-fn follows_column_name(out: &[Tok]) -> bool {
-    let mut sig = out.iter().rev().filter(|t| t.kind != Kind::Space);
-    let name = sig
-        .next()
-        .is_some_and(|t| matches!(t.kind, Kind::Word | Kind::Quoted));
-    name && sig
-        .next()
-        .is_some_and(|t| t.is_punct("(") || t.is_punct(","))
-}
-
 /// Rewrites a dotted name starting at `i`: `[db].[dbo].[t]` -> `"db".[t]`
 /// (or `main.[t]` for the database attached as main), `dbo.t` -> the
 /// current database. Returns the index after the chain when it rewrote.
@@ -671,30 +524,6 @@ fn name_chain(
         }
     }
     Ok(Some(j))
-}
-
-/// `CREATE INDEX ix ON main.t (c)` is `CREATE INDEX main.ix ON t (c)` in SQLite.
-fn move_index_schema(out: &mut Vec<Tok>) {
-    let Some(on) = out.iter().position(|t| t.is_word("ON")) else {
-        return;
-    };
-    let Some(name_at) = out[..on]
-        .iter()
-        .rposition(|t| t.kind == Kind::Word || t.kind == Kind::Quoted)
-    else {
-        return;
-    };
-    let Some(s) = next_sig(out, on + 1) else {
-        return;
-    };
-    if out.get(s + 1).is_some_and(|t| t.is_punct("."))
-        && matches!(out[s].kind, Kind::Quoted | Kind::Word)
-    {
-        let schema = out[s].clone();
-        out.drain(s..s + 2);
-        out.insert(name_at, Tok::new(Kind::Punct, "."));
-        out.insert(name_at, schema);
-    }
 }
 
 /// The tables a query reads: the names after FROM and JOIN.
