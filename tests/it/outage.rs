@@ -2,63 +2,15 @@
 //! behind a TCP proxy that is taken down. Its steps retry with backoff and
 //! finish once it is back; the file targets' steps are not held up.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
 use lethe_connectors::sql::TableName;
 use lethe_domain::{IdentifierHasher, StepStatus};
 use lethe_testkit::{create_call_history, load_call_history, Fixture};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
 
 use crate::estate::{Estate, Options};
-
-/// A loopback TCP proxy that can be stopped and started again on its port.
-struct Proxy {
-    addr: SocketAddr,
-    upstream: String,
-    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl Proxy {
-    async fn bind(upstream: &str) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let p = Proxy {
-            addr: listener.local_addr().unwrap(),
-            upstream: upstream.to_owned(),
-            tasks: Arc::default(),
-        };
-        drop(listener); // closed until `start`
-        p
-    }
-
-    async fn start(&self) {
-        let listener = TcpListener::bind(self.addr).await.unwrap();
-        let (upstream, tasks) = (self.upstream.clone(), Arc::clone(&self.tasks));
-        let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let upstream = upstream.clone();
-                let pipe = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-                tasks.lock().unwrap().push(pipe);
-            }
-        });
-        self.tasks.lock().unwrap().push(accept);
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        for t in self.tasks.lock().unwrap().drain(..) {
-            t.abort();
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steps_of_an_unreachable_database_retry_and_finish_while_files_go_on() {
@@ -90,14 +42,16 @@ async fn steps_of_an_unreachable_database_retry_and_finish_while_files_go_on() {
         .next()
         .unwrap()
         .to_owned();
-    let proxy = Proxy::bind(&hostport).await;
+    let proxy = lethe_testkit::proxy::TcpProxy::closed(&hostport)
+        .await
+        .unwrap();
     let spec = PostgresTargetSpec {
         table: Some(TableName::parse(&format!("{schema}.call_history")).unwrap()),
         sslmode: Some(SslMode::Disable),
         connect_timeout_secs: Some(2),
         ..PostgresTargetSpec::preset(
             "console-call-history",
-            &url.replace(&hostport, &proxy.addr.to_string()),
+            &url.replace(&hostport, &proxy.addr().to_string()),
         )
     };
     let pg = PostgresConnector::new(
@@ -134,7 +88,7 @@ async fn steps_of_an_unreachable_database_retry_and_finish_while_files_go_on() {
     assert!(files.iter().all(|s| s.status == StepStatus::Succeeded));
 
     // Back: the same step succeeds on a later attempt and the request completes.
-    proxy.start().await;
+    proxy.start().await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     e.run().await;
     assert!(e.status(&id).await.starts_with("completed"));

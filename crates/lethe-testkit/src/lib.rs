@@ -17,6 +17,7 @@ pub mod call_history;
 pub mod generate;
 pub mod load;
 pub mod mssql;
+pub mod proxy;
 pub mod tds;
 mod time;
 
