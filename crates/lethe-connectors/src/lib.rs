@@ -8,6 +8,7 @@
 //! [`postgres`] the connector for the console's call history on it.
 
 mod connector;
+pub mod elasticsearch;
 mod error;
 pub mod files;
 pub mod mssql;

@@ -1,6 +1,8 @@
 //! Integration tests of the files connector core, on real temp files.
 
 mod append_race;
+mod es;
+mod es_server;
 mod files_config;
 mod files_connector;
 mod files_csv;
