@@ -27,6 +27,7 @@ pub struct Phone {
     e164: String,
     country_code: u16,
     national_formatted: String,
+    international_formatted: String,
 }
 
 redacted_fmt!(Phone);
@@ -84,6 +85,7 @@ impl Phone {
             e164,
             country_code: number.code().value(),
             national_formatted: number.format().mode(Mode::National).to_string(),
+            international_formatted: number.format().mode(Mode::International).to_string(),
         })
     }
 
@@ -94,7 +96,7 @@ impl Phone {
 
     /// Every shape the estate writes this number in, E.164 first; equal
     /// values appear once, under the first form that produced them. All but
-    /// `national_formatted` are digits with at most a leading `+`.
+    /// `national_formatted` and `international_formatted` are digits with at most a leading `+`.
     pub fn variants(&self) -> Vec<Variant> {
         let intl = self.e164.trim_start_matches('+');
         let national: String = self
@@ -110,6 +112,10 @@ impl Phone {
         v.push(
             VariantForm::NationalFormatted,
             self.national_formatted.clone(),
+        );
+        v.push(
+            VariantForm::InternationalFormatted,
+            self.international_formatted.clone(),
         );
         v.push(VariantForm::Trunk9National, format!("9{national}"));
         v.push(VariantForm::Trunk0National, format!("0{national}"));
@@ -261,6 +267,7 @@ mod tests {
             ("international_00", "00441632960855"),
             ("national", "01632960855"),
             ("national_formatted", "01632 960855"),
+            ("international_formatted", "+44 1632 960855"),
             ("trunk_9_national", "901632960855"),
             ("trunk_0_national", "001632960855"),
             ("trunk_9_international", "9441632960855"),

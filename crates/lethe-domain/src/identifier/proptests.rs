@@ -72,6 +72,10 @@ fn check(s: &str) -> Result<(), TestCaseError> {
                     let national = variants.iter().find(|x| x.form == VariantForm::National);
                     let plain: String = v.value().chars().filter(char::is_ascii_digit).collect();
                     prop_assert_eq!(Some(plain.as_str()), national.map(Variant::value));
+                } else if v.form == VariantForm::InternationalFormatted {
+                    let intl = variants.iter().find(|x| x.form == VariantForm::InternationalDigits);
+                    let plain: String = v.value().chars().filter(char::is_ascii_digit).collect();
+                    prop_assert_eq!(Some(plain.as_str()), intl.map(Variant::value));
                 } else {
                     prop_assert!(!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()));
                     prop_assert!(!v.value()[1..].contains('+'));

@@ -26,6 +26,9 @@ pub enum VariantForm {
     National,
     /// Phone: national format as written, `01632 960855`.
     NationalFormatted,
+    /// Phone: international format as written, `+44 1632 960855` (contact
+    /// records and directory entries keep numbers as typed).
+    InternationalFormatted,
     /// Phone: PBX outside-line `9` before the national number, `901632960855`.
     #[serde(rename = "trunk_9_national")]
     Trunk9National,
@@ -66,13 +69,14 @@ pub enum VariantForm {
 
 impl VariantForm {
     /// Every form, in the order variants are generated.
-    pub const ALL: [VariantForm; 20] = [
+    pub const ALL: [VariantForm; 21] = [
         Self::Normalised,
         Self::E164,
         Self::InternationalDigits,
         Self::International00,
         Self::National,
         Self::NationalFormatted,
+        Self::InternationalFormatted,
         Self::Trunk9National,
         Self::Trunk0National,
         Self::Trunk9International,
@@ -98,6 +102,7 @@ impl VariantForm {
             Self::International00 => "international_00",
             Self::National => "national",
             Self::NationalFormatted => "national_formatted",
+            Self::InternationalFormatted => "international_formatted",
             Self::Trunk9National => "trunk_9_national",
             Self::Trunk0National => "trunk_0_national",
             Self::Trunk9International => "trunk_9_international",
