@@ -8,12 +8,15 @@
 //!   names cut at 15 characters, transfers, operator logins) with planted
 //!   subjects whose row counts are known;
 //! - [`load`]: a `COPY FROM STDIN` loader (a million rows in seconds);
-//! - [`tds`]: a TDS 7.4 test server backed by SQLite, for the SQL Server connector.
+//! - [`tds`]: a TDS 7.4 test server backed by SQLite, for the SQL Server connector;
+//! - [`es`]: the suite's Elasticsearch indices (mappings, a generator with
+//!   planted subjects, a `_bulk` loader) and an `osmem-server` launcher.
 //!
 //! Every number comes from Ofcom's ranges reserved for drama, so no real
 //! person's number is ever generated.
 
 pub mod call_history;
+pub mod es;
 pub mod generate;
 pub mod load;
 pub mod mssql;
