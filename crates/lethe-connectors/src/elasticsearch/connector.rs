@@ -1,266 +1,556 @@
-//! [`ElasticsearchConnector`]: discovery over the REST API.
+//! [`ElasticsearchConnector`]: discovery, export, erasure and verification
+//! over the REST API, the same on Elasticsearch 7/8 and OpenSearch.
+//!
+//! Every call pages through one `_search` per slice of the batch (see
+//! [`query`](super::query)) with `search_after` on the target's id field,
+//! so no result window caps what is found. Erasure works page by page:
+//! each page's changes go out as one `_bulk` whose items are guarded by
+//! `if_seq_no`/`if_primary_term`; an item that answers 409 (someone
+//! wrote the document since it was read) is read again with `_mget`, its
+//! change computed afresh, and sent again. No scripts: the new text is
+//! computed here from the old, which is the only way to redact free text
+//! anyway and works where Painless is disabled.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use lethe_domain::{IdentifierKind, Subject, TargetInfo};
+use lethe_domain::{IdentifierHasher, IdentifierKind, Replacement, Strategy, Subject, TargetInfo};
+use reqwest::Method;
 use serde_json::{json, Value};
 
+use super::client::{Body, Client};
+use super::document::{hits, Rewriter};
+use super::query::{batch_query, slices};
 use super::target::EsTarget;
-use crate::connector::{BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, Place};
+use crate::connector::{
+    BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, Place, RetryClass,
+};
 use crate::files::Matcher;
 
-/// Per-request timeout: a hung node must turn into a retryable error.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Rounds of re-reading documents that answered 409 before the step is
+/// handed back to the worker as a transient failure.
+const CONFLICT_ROUNDS: usize = 8;
 
-/// The `elasticsearch` connector: one cluster (base URL), many targets.
+/// A test seam: called before each `_bulk` write of an erasure with the
+/// round number (0 for a page's first write, 1.. for conflict retries),
+/// so a test can play a concurrent writer at exactly that moment.
+pub type WriteHook = Arc<dyn Fn(usize) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// The `elasticsearch` connector: serves every `[[elasticsearch]]` target;
+/// targets on the same cluster share one HTTP client.
+#[derive(Clone)]
 pub struct ElasticsearchConnector {
-    base: String,
-    http: reqwest::Client,
-    targets: Vec<EsTarget>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    targets: Vec<Compiled>,
+    hasher: Option<IdentifierHasher>,
+    conflicts: AtomicU64,
+    hook: Mutex<Option<WriteHook>>,
+}
+
+struct Compiled {
+    target: EsTarget,
+    client: Arc<Client>,
 }
 
 impl std::fmt::Debug for ElasticsearchConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ElasticsearchConnector")
-            .field("targets", &self.targets.len())
+            .field("targets", &self.inner.targets.len())
             .finish_non_exhaustive()
     }
 }
 
-impl ElasticsearchConnector {
-    /// A connector for the cluster at `base_url` (`http://host:9200`).
-    /// Authentication and custom CAs are not wired yet.
-    pub fn new(base_url: &str, targets: Vec<EsTarget>) -> Result<Self, String> {
-        let mut seen = std::collections::HashSet::new();
-        for t in &targets {
-            if !seen.insert(t.name.as_str()) {
-                return Err(format!(
-                    "elasticsearch target `{}` is declared twice",
-                    t.name
-                ));
-            }
-            if t.id_field.is_empty() || t.id_field == "_id" {
-                return Err(format!(
-                    "elasticsearch target `{}`: id_field must be a keyword field of the mapping, not `_id`",
-                    t.name
-                ));
-            }
-            if t.page_size == 0 {
-                return Err(format!(
-                    "elasticsearch target `{}`: page_size must be > 0",
-                    t.name
-                ));
-            }
-        }
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self {
-            base: base_url.trim_end_matches('/').to_owned(),
-            http,
-            targets,
+/// One hit or `_mget` document: where it is, its version guard, its source.
+struct Doc {
+    index: String,
+    id: String,
+    seq_no: Option<u64>,
+    primary_term: Option<u64>,
+    source: Value,
+}
+
+impl Doc {
+    fn parse(v: &Value) -> Option<Self> {
+        Some(Self {
+            index: v["_index"].as_str()?.to_owned(),
+            id: v["_id"].as_str()?.to_owned(),
+            seq_no: v["_seq_no"].as_u64(),
+            primary_term: v["_primary_term"].as_u64(),
+            source: v.get("_source").cloned().unwrap_or(Value::Null),
         })
     }
 
-    fn target(&self, name: &str) -> Result<&EsTarget, ConnectorError> {
-        self.targets.iter().find(|t| t.name == name).ok_or_else(|| {
-            ConnectorError::permanent(format!("unknown elasticsearch target `{name}`"))
-        })
-    }
-
-    /// POSTs `body` to `path` and returns the JSON answer, errors classified.
-    async fn post(&self, path: &str, body: &Value) -> Result<Value, ConnectorError> {
-        let url = format!("{}/{}", self.base, path);
-        let resp = self
-            .http
-            .post(&url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| transport_error(path, &e))?;
-        let status = resp.status();
-        let text = resp.text().await.map_err(|e| transport_error(path, &e))?;
-        if status.is_success() {
-            return serde_json::from_str(&text).map_err(|_| {
-                ConnectorError::transient(format!("elasticsearch {path}: answer is not JSON"))
-            });
+    /// The action line of a guarded `_bulk` item.
+    fn action(&self, op: &str) -> Value {
+        let mut meta = json!({ "_index": self.index, "_id": self.id });
+        if let (Some(s), Some(t)) = (self.seq_no, self.primary_term) {
+            meta["if_seq_no"] = json!(s);
+            meta["if_primary_term"] = json!(t);
         }
-        // The `reason` may quote the query (personal data): name the type only.
-        let kind = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v["error"]["type"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| "unknown".to_owned());
-        let message = format!("elasticsearch {path}: HTTP {} ({kind})", status.as_u16());
-        if status.as_u16() == 429 || status.is_server_error() {
-            Err(ConnectorError::transient(message))
-        } else {
-            Err(ConnectorError::permanent(message))
-        }
-    }
-
-    /// Every document of `target` the batch's query returns, paged with
-    /// `search_after` on the id field, passed to `f` as `(index, source)`.
-    async fn scan(
-        &self,
-        target: &EsTarget,
-        query: Value,
-        mut f: impl FnMut(&str, &Value),
-    ) -> Result<(), ConnectorError> {
-        let path = format!(
-            "{}/_search?ignore_unavailable=true&allow_no_indices=true",
-            target.index
-        );
-        let source: Vec<&str> = target.read_fields().collect();
-        let mut after: Option<Value> = None;
-        loop {
-            let mut body = json!({
-                "size": target.page_size,
-                "query": query,
-                "_source": source,
-                "sort": [{ target.id_field.as_str(): "asc" }],
-            });
-            if let Some(a) = &after {
-                body["search_after"] = a.clone();
-            }
-            let answer = self.post(&path, &body).await?;
-            let hits = answer["hits"]["hits"].as_array().ok_or_else(|| {
-                ConnectorError::transient(format!(
-                    "elasticsearch {}: answer without hits",
-                    target.index
-                ))
-            })?;
-            for hit in hits {
-                f(hit["_index"].as_str().unwrap_or(""), &hit["_source"]);
-            }
-            if hits.len() < target.page_size {
-                return Ok(());
-            }
-            let last = hits
-                .last()
-                .map(|h| h["sort"].clone())
-                .unwrap_or(Value::Null);
-            if !last.is_array() {
-                return Err(ConnectorError::permanent(format!(
-                    "elasticsearch {}: hits carry no sort values; is `{}` a keyword field?",
-                    target.index, target.id_field
-                )));
-            }
-            after = Some(last);
-        }
+        json!({ op: meta })
     }
 }
 
-fn transport_error(path: &str, e: &reqwest::Error) -> ConnectorError {
-    // reqwest's Display names the URL, never the body.
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else {
-        "request failed"
-    };
-    ConnectorError::transient(format!("elasticsearch {path}: {what}"))
+/// What `_source` a scan reads.
+enum Source<'a> {
+    /// The fields attribution (and erasure) needs.
+    Fields(&'a [String]),
+    /// The whole document, for export.
+    All,
 }
 
-/// The values searched for in a keyword field of `kind`: every variant, and
-/// its lower case for emails and names (keywords compare exactly).
-fn keyword_values(subject: &Subject, kinds: &[IdentifierKind], out: &mut Vec<String>) {
-    for id in subject.identifiers() {
-        if !kinds.contains(&id.kind) {
-            continue;
-        }
-        for v in &id.variants {
-            out.push(v.value().to_owned());
-            if matches!(id.kind, IdentifierKind::Email | IdentifierKind::Name) {
-                out.push(v.value().to_lowercase());
-            }
-        }
-    }
-}
-
-/// The batch's query: `terms` per keyword field, `match_phrase` per
-/// free-text field and variant.
-pub(crate) fn batch_query(target: &EsTarget, subjects: &[Subject]) -> Value {
-    let mut should = Vec::new();
-    for (field, kinds) in &target.fields {
-        let mut values = Vec::new();
-        for s in subjects {
-            keyword_values(s, kinds, &mut values);
-        }
-        values.sort();
-        values.dedup();
-        if !values.is_empty() {
-            should.push(json!({ "terms": { field.as_str(): values } }));
-        }
-    }
-    let mut phrases: Vec<String> = subjects
-        .iter()
-        .flat_map(|s| s.identifiers())
-        .flat_map(|id| {
-            id.variants
-                .iter()
-                .map(|v| v.value().to_owned())
-                .collect::<Vec<_>>()
-        })
-        .filter(|v| !v.trim().is_empty())
-        .collect();
-    phrases.sort();
-    phrases.dedup();
-    for field in &target.free_text {
-        for p in &phrases {
-            should.push(json!({ "match_phrase": { field.as_str(): p } }));
-        }
-    }
-    json!({ "bool": { "should": should, "minimum_should_match": 1 } })
-}
-
-/// Pushes every scalar under dotted `path` of `v` (through arrays and
-/// objects) as a string.
-fn collect(v: &Value, path: &[&str], out: &mut Vec<String>) {
-    match v {
-        Value::Array(items) => items.iter().for_each(|i| collect(i, path, out)),
-        Value::Object(map) => match path.split_first() {
-            Some((head, rest)) => {
-                if let Some(child) = map.get(*head) {
-                    collect(child, rest, out);
-                }
-            }
-            None => map.values().for_each(|c| collect(c, path, out)),
-        },
-        _ if !path.is_empty() => {}
-        Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => out.push(n.to_string()),
-        _ => {}
-    }
-}
-
-/// Which subjects a document belongs to: `(strong, weak)` per subject index.
-fn attribute(
-    target: &EsTarget,
-    matcher: &Matcher,
-    source: &Value,
-    n: usize,
-) -> (Vec<bool>, Vec<bool>) {
+/// Per subject of a slice: strong and weak, from the hits in one document.
+fn strengths(hits: &[crate::files::Hit], n: usize) -> (Vec<bool>, Vec<bool>) {
     let mut strong = vec![false; n];
     let mut weak = vec![false; n];
-    let mut values = Vec::new();
-    for field in target.read_fields() {
-        let path: Vec<&str> = field.split('.').collect();
-        collect(source, &path, &mut values);
-    }
-    for value in &values {
-        for hit in matcher.find(value.as_bytes()) {
-            if hit.kind == IdentifierKind::Name {
-                weak[hit.subject] = true;
-            } else {
-                strong[hit.subject] = true;
-            }
+    for h in hits {
+        if h.kind == IdentifierKind::Name {
+            weak[h.subject] = true;
+        } else {
+            strong[h.subject] = true;
         }
     }
+    for i in 0..n {
+        weak[i] &= !strong[i];
+    }
     (strong, weak)
+}
+
+impl ElasticsearchConnector {
+    /// Checks every target without connecting, so a bad `lethe.toml` stops
+    /// lethe at startup. `pseudonym` is the key of `pseudonym`
+    /// replacements; a target asking for them without one is refused.
+    pub fn new(
+        targets: Vec<EsTarget>,
+        pseudonym: Option<IdentifierHasher>,
+    ) -> Result<Self, String> {
+        let mut compiled: Vec<Compiled> = Vec::with_capacity(targets.len());
+        for target in targets {
+            let name = target.name.clone();
+            if compiled.iter().any(|c| c.target.name == name) {
+                return Err(format!(
+                    "elasticsearch target `{name}` is declared twice; give each `[[elasticsearch]]` table its own `name`"
+                ));
+            }
+            target.validate()?;
+            if matches!(target.replacement(), Some(Replacement::Pseudonym)) && pseudonym.is_none() {
+                return Err(format!(
+                    "elasticsearch target `{name}`: pseudonym replacements need the pseudonym key, which is not configured"
+                ));
+            }
+            let shared = compiled
+                .iter()
+                .find(|c| c.target.connection.same_as(&target.connection))
+                .map(|c| Arc::clone(&c.client));
+            let client = match shared {
+                Some(c) => c,
+                None => Arc::new(
+                    Client::new(&target.connection)
+                        .map_err(|e| format!("elasticsearch target `{name}`: {e}"))?,
+                ),
+            };
+            compiled.push(Compiled { target, client });
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                targets: compiled,
+                hasher: pseudonym,
+                conflicts: AtomicU64::new(0),
+                hook: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// Bulk items that answered 409 and were read again and retried, since
+    /// this connector was built.
+    pub fn conflicts_retried(&self) -> u64 {
+        self.inner.conflicts.load(Ordering::Relaxed)
+    }
+
+    /// Installs a [`WriteHook`] (tests only).
+    #[doc(hidden)]
+    pub fn set_write_hook(&self, hook: WriteHook) {
+        *self.inner.hook.lock().expect("hook lock") = Some(hook);
+    }
+
+    fn compiled(&self, name: &str) -> Result<&Compiled, ConnectorError> {
+        self.inner
+            .targets
+            .iter()
+            .find(|c| c.target.name == name)
+            .ok_or_else(|| {
+                ConnectorError::permanent(format!("unknown elasticsearch target `{name}`"))
+            })
+    }
+
+    /// Makes every write so far visible to searches of the target.
+    async fn refresh(&self, c: &Compiled) -> Result<(), ConnectorError> {
+        let path = format!(
+            "{}/_refresh?ignore_unavailable=true&allow_no_indices=true",
+            c.target.index
+        );
+        c.client.send(Method::POST, &path, Body::None, &[]).await?;
+        Ok(())
+    }
+
+    /// One page of the slice's query after `after`; returns the hits and
+    /// the cursor of the next page (`None` on the last page).
+    async fn page(
+        &self,
+        c: &Compiled,
+        query: &Value,
+        source: &Source<'_>,
+        versions: bool,
+        after: Option<&Value>,
+    ) -> Result<(Vec<Value>, Option<Value>), ConnectorError> {
+        let t = &c.target;
+        let path = format!(
+            "{}/_search?ignore_unavailable=true&allow_no_indices=true",
+            t.index
+        );
+        let mut body = json!({
+            "size": t.page_size,
+            "query": query,
+            "sort": [{ t.id_field.as_str(): "asc" }],
+            "track_total_hits": false,
+        });
+        body["_source"] = match source {
+            Source::Fields(f) => json!(f),
+            Source::All => json!(true),
+        };
+        if versions {
+            body["seq_no_primary_term"] = json!(true);
+        }
+        if let Some(a) = after {
+            body["search_after"] = a.clone();
+        }
+        let mut answer = c.client.post(&path, &body).await.map_err(|mut e| {
+            if e.class == RetryClass::Permanent && e.message.contains("HTTP 400") {
+                e.message.push_str(&format!(
+                    ": the search was refused; check that id_field `{}` is a keyword field of every index `{}` matches, and the declared field names",
+                    t.id_field, t.index
+                ));
+            }
+            e
+        })?;
+        let hits = match answer["hits"]["hits"].take() {
+            Value::Array(h) => h,
+            _ => {
+                return Err(ConnectorError::transient(format!(
+                    "elasticsearch {}: answer without hits",
+                    t.index
+                )))
+            }
+        };
+        if hits.len() < t.page_size {
+            return Ok((hits, None));
+        }
+        let last = hits
+            .last()
+            .map(|h| h["sort"].clone())
+            .unwrap_or(Value::Null);
+        // Without a sort value per document the next page cannot be
+        // addressed: stopping here would silently drop the rest.
+        let usable = last
+            .as_array()
+            .is_some_and(|a| a.iter().all(|v| !v.is_null()));
+        if !usable {
+            return Err(ConnectorError::permanent(format!(
+                "elasticsearch {}: documents without a value in `{}`: id_field must be a keyword field every document has",
+                t.index, t.id_field
+            )));
+        }
+        Ok((hits, Some(last)))
+    }
+
+    /// Discovery of one slice.
+    async fn discover_slice(
+        &self,
+        c: &Compiled,
+        subjects: &[Subject],
+    ) -> Result<Vec<Finding>, ConnectorError> {
+        let t = &c.target;
+        let n = subjects.len();
+        let mut findings = vec![Finding::default(); n];
+        let matcher = matcher(subjects)?;
+        if matcher.is_empty() {
+            return Ok(findings);
+        }
+        let fields: Vec<String> = t.read_fields().map(str::to_owned).collect();
+        let query = batch_query(t, subjects);
+        let mut places: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); n];
+        let mut after = None;
+        loop {
+            let (page, next) = self
+                .page(c, &query, &Source::Fields(&fields), false, after.as_ref())
+                .await?;
+            for hit in &page {
+                let Some(doc) = Doc::parse(hit) else { continue };
+                let (strong, weak) = strengths(&hits(t, &matcher, &doc.source), n);
+                for i in 0..n {
+                    if strong[i] || weak[i] {
+                        let p = places[i].entry(doc.index.clone()).or_default();
+                        if strong[i] {
+                            findings[i].matched += 1;
+                            p.0 += 1;
+                        } else {
+                            findings[i].weak += 1;
+                            p.1 += 1;
+                        }
+                    }
+                }
+            }
+            match next {
+                Some(a) => after = Some(a),
+                None => break,
+            }
+        }
+        for (f, p) in findings.iter_mut().zip(places) {
+            f.places = p
+                .into_iter()
+                .map(|(place, (items, weak))| Place { place, items, weak })
+                .collect();
+        }
+        Ok(findings)
+    }
+
+    /// Export of one slice: every matched document, whole, with its index
+    /// and id.
+    async fn export_slice(
+        &self,
+        c: &Compiled,
+        subjects: &[Subject],
+    ) -> Result<Vec<Export>, ConnectorError> {
+        let t = &c.target;
+        let n = subjects.len();
+        let mut exports = vec![Export::default(); n];
+        let matcher = matcher(subjects)?;
+        if matcher.is_empty() {
+            return Ok(exports);
+        }
+        let query = batch_query(t, subjects);
+        let mut after = None;
+        loop {
+            let (page, next) = self
+                .page(c, &query, &Source::All, false, after.as_ref())
+                .await?;
+            for hit in &page {
+                let Some(doc) = Doc::parse(hit) else { continue };
+                let (strong, weak) = strengths(&hits(t, &matcher, &doc.source), n);
+                for i in 0..n {
+                    if strong[i] || weak[i] {
+                        exports[i].records.push(json!({
+                            "place": doc.index,
+                            "id": doc.id,
+                            "match": if strong[i] { "strong" } else { "weak" },
+                            "document": doc.source,
+                        }));
+                    }
+                }
+            }
+            match next {
+                Some(a) => after = Some(a),
+                None => break,
+            }
+        }
+        Ok(exports)
+    }
+
+    /// Erasure of one slice, page by page.
+    async fn erase_slice(
+        &self,
+        c: &Compiled,
+        batch: &[BatchSubject],
+    ) -> Result<Vec<Erasure>, ConnectorError> {
+        let t = &c.target;
+        let subjects = subjects_of(batch);
+        let include_weak: Vec<bool> = batch.iter().map(|b| b.include_weak).collect();
+        let mut affected = vec![0u64; batch.len()];
+        let matcher = matcher(&subjects)?;
+        if matcher.is_empty() || t.strategy.is_retain() {
+            return Ok(affected
+                .into_iter()
+                .map(|affected| Erasure { affected })
+                .collect());
+        }
+        let rewriter = Rewriter {
+            target: t,
+            matcher: &matcher,
+            subjects: &subjects,
+            hasher: self.inner.hasher.as_ref(),
+        };
+        let fields = t.top_fields();
+        let query = batch_query(t, &subjects);
+        // Searches read the last refresh: make earlier writes (a previous,
+        // interrupted attempt) visible so they are not fought over.
+        self.refresh(c).await?;
+        let mut after = None;
+        loop {
+            let (page, next) = self
+                .page(c, &query, &Source::Fields(&fields), true, after.as_ref())
+                .await?;
+            let docs: Vec<Doc> = page.iter().filter_map(Doc::parse).collect();
+            self.write(c, &rewriter, &include_weak, docs, &fields, &mut affected)
+                .await?;
+            match next {
+                Some(a) => after = Some(a),
+                None => break,
+            }
+        }
+        Ok(affected
+            .into_iter()
+            .map(|affected| Erasure { affected })
+            .collect())
+    }
+
+    /// Applies the strategy to `docs` with one guarded `_bulk`, then
+    /// re-reads and retries the documents that changed in between.
+    async fn write(
+        &self,
+        c: &Compiled,
+        rewriter: &Rewriter<'_>,
+        include_weak: &[bool],
+        mut docs: Vec<Doc>,
+        fields: &[String],
+        affected: &mut [u64],
+    ) -> Result<(), ConnectorError> {
+        let t = &c.target;
+        let delete = t.strategy == Strategy::Delete;
+        for round in 0..CONFLICT_ROUNDS {
+            let mut body = String::new();
+            let mut sent: Vec<(Doc, Vec<usize>)> = Vec::new();
+            for doc in docs {
+                let (strong, weak) =
+                    strengths(&hits(t, rewriter.matcher, &doc.source), affected.len());
+                let who: Vec<usize> = (0..affected.len())
+                    .filter(|&i| strong[i] || (weak[i] && include_weak[i]))
+                    .collect();
+                if who.is_empty() {
+                    continue;
+                }
+                if delete {
+                    body.push_str(&doc.action("delete").to_string());
+                    body.push('\n');
+                } else {
+                    let changed = rewriter.rewrite(&doc.source, &who);
+                    if changed.is_empty() {
+                        continue;
+                    }
+                    body.push_str(&doc.action("update").to_string());
+                    body.push('\n');
+                    body.push_str(&json!({ "doc": changed }).to_string());
+                    body.push('\n');
+                }
+                sent.push((doc, who));
+            }
+            if sent.is_empty() {
+                return Ok(());
+            }
+            let hook = self.inner.hook.lock().expect("hook lock").clone();
+            if let Some(hook) = hook {
+                hook(round).await;
+            }
+            let answer = c
+                .client
+                .send(Method::POST, "_bulk", Body::Ndjson(body), &[])
+                .await?;
+            let items = answer["items"].as_array().cloned().unwrap_or_default();
+            if items.len() != sent.len() {
+                return Err(ConnectorError::transient(format!(
+                    "elasticsearch {}: _bulk answered {} items for {}",
+                    t.index,
+                    items.len(),
+                    sent.len()
+                )));
+            }
+            let mut stale = Vec::new();
+            for ((doc, who), item) in sent.into_iter().zip(&items) {
+                let result = item.as_object().and_then(|o| o.values().next()).cloned();
+                let status = result
+                    .as_ref()
+                    .and_then(|r| r["status"].as_u64())
+                    .unwrap_or(0);
+                match status {
+                    200..=299 => who.iter().for_each(|&s| affected[s] += 1),
+                    // Gone already: deleted by someone, or by an attempt
+                    // that crashed before it could report.
+                    404 => {}
+                    409 => stale.push(doc),
+                    _ => {
+                        let kind = result
+                            .as_ref()
+                            .and_then(|r| r["error"]["type"].as_str().map(str::to_owned))
+                            .unwrap_or_else(|| "unknown".to_owned());
+                        let message = format!(
+                            "elasticsearch {}: _bulk item refused (HTTP {status}, {kind})",
+                            doc.index
+                        );
+                        return Err(if status == 429 || status >= 500 {
+                            ConnectorError::transient(message)
+                        } else {
+                            ConnectorError::permanent(message)
+                        });
+                    }
+                }
+            }
+            if stale.is_empty() {
+                return Ok(());
+            }
+            self.inner
+                .conflicts
+                .fetch_add(stale.len() as u64, Ordering::Relaxed);
+            tracing::debug!(
+                target = %t.name,
+                round,
+                documents = stale.len(),
+                "documents changed since they were read; reading them again"
+            );
+            docs = self.reread(c, &stale, fields).await?;
+        }
+        Err(ConnectorError::transient(format!(
+            "elasticsearch {}: documents kept changing during erasure ({CONFLICT_ROUNDS} rounds); will retry",
+            t.index
+        )))
+    }
+
+    /// The current version of each document, by `_mget` (real-time, no
+    /// refresh needed); documents deleted meanwhile are left out.
+    async fn reread(
+        &self,
+        c: &Compiled,
+        docs: &[Doc],
+        fields: &[String],
+    ) -> Result<Vec<Doc>, ConnectorError> {
+        let wanted: Vec<Value> = docs
+            .iter()
+            .map(|d| json!({ "_index": d.index, "_id": d.id, "_source": fields }))
+            .collect();
+        let answer = c.client.post("_mget", &json!({ "docs": wanted })).await?;
+        Ok(answer["docs"]
+            .as_array()
+            .map(|a| a.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| d["found"].as_bool() == Some(true))
+            .filter_map(Doc::parse)
+            .collect())
+    }
+}
+
+fn matcher(subjects: &[Subject]) -> Result<Matcher, ConnectorError> {
+    Matcher::for_subjects(subjects)
+        .map_err(|e| ConnectorError::permanent(format!("cannot compile identifiers: {e}")))
+}
+
+fn subjects_of(batch: &[BatchSubject]) -> Vec<Subject> {
+    batch.iter().map(|b| b.subject.clone()).collect()
 }
 
 #[async_trait]
@@ -270,7 +560,7 @@ impl Connector for ElasticsearchConnector {
     }
 
     fn targets(&self) -> Vec<TargetInfo> {
-        self.targets.iter().map(EsTarget::info).collect()
+        self.inner.targets.iter().map(|c| c.target.info()).collect()
     }
 
     async fn discover(
@@ -278,62 +568,52 @@ impl Connector for ElasticsearchConnector {
         target: &str,
         batch: &[BatchSubject],
     ) -> Result<Vec<Finding>, ConnectorError> {
-        let target = self.target(target)?;
-        let subjects: Vec<Subject> = batch.iter().map(|b| b.subject.clone()).collect();
-        let matcher = Matcher::for_subjects(&subjects)
-            .map_err(|e| ConnectorError::permanent(format!("cannot compile identifiers: {e}")))?;
-        let mut findings = vec![Finding::default(); batch.len()];
-        if matcher.is_empty() {
-            return Ok(findings);
+        let c = self.compiled(target)?;
+        let subjects = subjects_of(batch);
+        let mut out = Vec::with_capacity(batch.len());
+        for range in slices(&c.target, &subjects) {
+            out.extend(self.discover_slice(c, &subjects[range]).await?);
         }
-        // Per subject: index -> (strong, weak) documents.
-        let mut places: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); batch.len()];
-        let query = batch_query(target, &subjects);
-        self.scan(target, query, |index, source| {
-            let (strong, weak) = attribute(target, &matcher, source, batch.len());
-            for i in 0..batch.len() {
-                if !strong[i] && !weak[i] {
-                    continue;
-                }
-                let place = places[i].entry(index.to_owned()).or_default();
-                if strong[i] {
-                    findings[i].matched += 1;
-                    place.0 += 1;
-                } else {
-                    findings[i].weak += 1;
-                    place.1 += 1;
-                }
-            }
-        })
-        .await?;
-        for (finding, places) in findings.iter_mut().zip(places) {
-            finding.places = places
-                .into_iter()
-                .map(|(place, (items, weak))| Place { place, items, weak })
-                .collect();
-        }
-        Ok(findings)
+        Ok(out)
     }
 
     async fn export(
         &self,
         target: &str,
-        _batch: &[BatchSubject],
+        batch: &[BatchSubject],
     ) -> Result<Vec<Export>, ConnectorError> {
-        let _ = self.target(target)?;
-        Err(ConnectorError::permanent(
-            "elasticsearch export is not implemented yet",
-        ))
+        let c = self.compiled(target)?;
+        let subjects = subjects_of(batch);
+        let mut out = Vec::with_capacity(batch.len());
+        for range in slices(&c.target, &subjects) {
+            out.extend(self.export_slice(c, &subjects[range]).await?);
+        }
+        Ok(out)
     }
 
     async fn erase(
         &self,
         target: &str,
-        _batch: &[BatchSubject],
+        batch: &[BatchSubject],
     ) -> Result<Vec<Erasure>, ConnectorError> {
-        let _ = self.target(target)?;
-        Err(ConnectorError::permanent(
-            "elasticsearch erasure is not implemented yet",
-        ))
+        let c = self.compiled(target)?;
+        let subjects = subjects_of(batch);
+        let mut out = Vec::with_capacity(batch.len());
+        for range in slices(&c.target, &subjects) {
+            out.extend(self.erase_slice(c, &batch[range]).await?);
+        }
+        Ok(out)
+    }
+
+    /// Refreshes the indices first: a search sees only refreshed writes,
+    /// and verification must see the erasure.
+    async fn verify(
+        &self,
+        target: &str,
+        batch: &[BatchSubject],
+    ) -> Result<Vec<Finding>, ConnectorError> {
+        let c = self.compiled(target)?;
+        self.refresh(c).await?;
+        self.discover(target, batch).await
     }
 }

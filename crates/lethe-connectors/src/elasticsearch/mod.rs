@@ -1,23 +1,32 @@
 //! The `elasticsearch` connector: documents in Elasticsearch 7/8 and
 //! OpenSearch over the REST API (reqwest on rustls), first of all the
-//! MiCC-B archive indices of data-map.md A3.
+//! MiCC-B archive indices of data-map.md A3: contacts, message and voice
+//! interactions, cases, Active Directory copies.
 //!
-//! Groundwork for issue 7: target declarations ([`EsTarget`]) and
-//! discovery. Export and erasure are not implemented yet and answer a
-//! permanent error.
+//! - [`EsTarget`]: one index pattern, its identifier fields (keyword,
+//!   dotted paths through arrays of objects), its free-text fields, its
+//!   parties and its strategy; [`presets`] for the five index families.
+//! - Discovery: one `_search` per slice of a batch, `terms` on keyword
+//!   fields and phrase queries over the free text, paged with
+//!   `search_after`; hits are attributed to subjects with the files
+//!   [`Matcher`](crate::files::Matcher), so "strong" and "weak" mean the
+//!   same here as in every other store.
+//! - Erasure: `_bulk` `delete` or partial `update`, guarded by
+//!   `if_seq_no`/`if_primary_term`, 409s re-read and retried; verify
+//!   refreshes, then searches again.
 //!
-//! Discovery runs one `_search` per target (index pattern) per batch: a
-//! `bool.should` of `terms` on the keyword identifier fields (normalised
-//! variants) and `match_phrase` on the free-text fields for each variant,
-//! paged with `search_after` on the target's keyword id field (never
-//! `_id`, which Elasticsearch 8 refuses to sort on). Hits are attributed to
-//! subjects in Rust with the files [`Matcher`](crate::files::Matcher) over
-//! the document's declared field values, so a match is strong only when an
-//! identifier other than a name really appears.
+//! Snapshots and ILM keep old copies of documents that no delete reaches;
+//! every Elasticsearch target says so in its description, and a target
+//! marked `snapshotted` gets a manual purge step in the plan.
 
+mod client;
 mod connector;
+mod document;
 pub mod presets;
+mod query;
+mod spec;
 mod target;
 
-pub use connector::ElasticsearchConnector;
-pub use target::EsTarget;
+pub use connector::{ElasticsearchConnector, WriteHook};
+pub use spec::EsTargetSpec;
+pub use target::{EsAuth, EsConnection, EsTarget};

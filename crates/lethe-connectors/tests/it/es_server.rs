@@ -21,6 +21,15 @@ pub struct EsServer {
     stdin: Option<ChildStdin>,
 }
 
+impl EsServer {
+    /// Kills the server now (an outage); the handle stays usable for drop.
+    pub fn stop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for EsServer {
     fn drop(&mut self) {
         drop(self.stdin.take());
