@@ -1,6 +1,7 @@
 //! `lethe demo-data`: writes the demo estate where a user's own systems
 //! are (files into a directory, the console call history into a
-//! PostgreSQL), from the same fixtures the tests use. For
+//! PostgreSQL, the suite's tables into SQL Server, its indices into
+//! Elasticsearch), from the same fixtures the tests use. For
 //! `docker-compose.yml`'s loader and for trying lethe against real servers.
 //! Never point it at production: it creates tables and fills them with
 //! made-up people.
@@ -42,6 +43,20 @@ pub enum DemoData {
         #[arg(long, default_value_t = 2_000)]
         rows: usize,
     },
+    /// The suite's Elasticsearch indices (data-map A3): `micc-contacts`,
+    /// monthly `micc-interactions-message-*`/`-voice-*`, `micc-cases-*`
+    /// and `micc-directory-ad`, created with the fixture's mappings (kept
+    /// if they exist) and filled with the tests' fixture (planted people
+    /// among background documents). Loading the same size twice changes
+    /// nothing (documents are indexed by id).
+    Elasticsearch {
+        /// `http://host:9200` (no authentication: a private network only).
+        #[arg(long, env = "LETHE_DEMO_ES_URL")]
+        url: String,
+        /// Background documents per index (default: the tests' size).
+        #[arg(long)]
+        per_index: Option<usize>,
+    },
 }
 
 pub async fn run(what: DemoData) -> anyhow::Result<()> {
@@ -70,6 +85,18 @@ pub async fn run(what: DemoData) -> anyhow::Result<()> {
             eprintln!("{n} call-history rows loaded into {schema}.call_history");
         }
         DemoData::Mssql { ado, rows } => load_mssql(&ado, rows).await?,
+        DemoData::Elasticsearch { url, per_index } => {
+            use lethe_testkit::es;
+            let mut cfg = es::EsConfig::default();
+            if let Some(n) = per_index {
+                cfg.background_per_index = n;
+            }
+            let fixture = es::generate(&cfg);
+            let n = es::load(&url, &fixture)
+                .await
+                .with_context(|| format!("loading the demo indices into {url}"))?;
+            eprintln!("{n} documents loaded into {}", fixture.index_list());
+        }
     }
     Ok(())
 }

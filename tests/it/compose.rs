@@ -25,6 +25,8 @@ fn compose_configuration_matches_the_loader_and_the_cli() {
     for cmd in [
         "lethe demo-data files --dir /estate",
         "lethe demo-data postgres",
+        "lethe demo-data mssql",
+        "lethe demo-data elasticsearch --url http://elasticsearch:9200",
         "lethe migrate",
         "lethe serve",
     ] {
