@@ -36,6 +36,11 @@ pub struct Config {
     /// CCMStatisticalData tables, each usually a preset plus the server.
     #[serde(default)]
     pub mssql: Vec<lethe_connectors::mssql::MssqlTargetSpec>,
+    /// Elasticsearch / OpenSearch index targets (`[[elasticsearch]]`): the
+    /// suite's contacts, interactions, cases and directory copies, each
+    /// usually a preset plus the cluster's `url`.
+    #[serde(default)]
+    pub elasticsearch: Vec<lethe_connectors::elasticsearch::EsTargetSpec>,
 }
 
 /// What needs a person, and what may be erased without asking.

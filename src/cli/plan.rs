@@ -49,7 +49,7 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
     let catalog = super::work::catalog(config)?;
     if catalog.targets().is_empty() {
         anyhow::bail!(
-            "no targets are configured: add [[files]], [[postgres]] or [[mssql]] tables to the configuration"
+            "no targets are configured: add [[files]], [[postgres]], [[mssql]] or [[elasticsearch]] tables to the configuration"
         );
     }
     println!("Identifiers searched:");

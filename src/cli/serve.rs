@@ -117,7 +117,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     // Without targets a plan would be empty and every request would
     // "complete" having searched nothing: serve the API only, say so.
     let workers = if catalog.targets().is_empty() {
-        tracing::warn!("no targets configured ([[files]], [[postgres]], [[mssql]]): serving the API only; requests stay `received`");
+        tracing::warn!("no targets configured ([[files]], [[postgres]], [[mssql]], [[elasticsearch]]): serving the API only; requests stay `received`");
         0
     } else {
         config.worker.count

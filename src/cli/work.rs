@@ -10,6 +10,7 @@ use lethe_connectors::postgres::PostgresConnector;
 use lethe_domain::{IdentifierHasher, PhoneRegion};
 use lethe_planner::Policy;
 use lethe_store::Store;
+use lethe_connectors::Connector;
 use lethe_worker::{Catalog, Engine, EngineConfig};
 
 use super::Config;
@@ -19,49 +20,48 @@ use super::Config;
 pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
     let hasher = IdentifierHasher::new(config.hash_key()?);
     let mut catalog = Catalog::default();
-    if !config.files.is_empty() {
-        let targets = config
-            .files
-            .iter()
-            .cloned()
-            .map(|spec| spec.resolve())
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(anyhow::Error::msg)
-            .context("[[files]] targets")?;
-        let files = FilesConnector::new(targets, Some(hasher.clone()))
-            .map_err(anyhow::Error::msg)
-            .context("[[files]] targets")?;
-        catalog = catalog.with(Arc::new(files))?;
-    }
-    if !config.postgres.is_empty() {
-        let targets = config
-            .postgres
-            .iter()
-            .cloned()
-            .map(|spec| spec.resolve())
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(anyhow::Error::msg)
-            .context("[[postgres]] targets")?;
-        let postgres = PostgresConnector::new(targets, Some(hasher.clone()))
-            .map_err(anyhow::Error::msg)
-            .context("[[postgres]] targets")?;
-        catalog = catalog.with(Arc::new(postgres))?;
-    }
-    if !config.mssql.is_empty() {
-        let targets = config
-            .mssql
-            .iter()
-            .cloned()
-            .map(|spec| spec.resolve())
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(anyhow::Error::msg)
-            .context("[[mssql]] targets")?;
-        let mssql = lethe_connectors::mssql::MssqlConnector::new(targets, Some(hasher.clone()))
-            .map_err(anyhow::Error::msg)
-            .context("[[mssql]] targets")?;
-        catalog = catalog.with(Arc::new(mssql))?;
+    let key = || Some(hasher.clone());
+    let sections = [
+        connector(&config.files, "files", |s| s.resolve(), |t| {
+            FilesConnector::new(t, key())
+        })?,
+        connector(&config.postgres, "postgres", |s| s.resolve(), |t| {
+            PostgresConnector::new(t, key())
+        })?,
+        connector(&config.mssql, "mssql", |s| s.resolve(), |t| {
+            lethe_connectors::mssql::MssqlConnector::new(t, key())
+        })?,
+        connector(&config.elasticsearch, "elasticsearch", |s| s.resolve(), |t| {
+            lethe_connectors::elasticsearch::ElasticsearchConnector::new(t, key())
+        })?,
+    ];
+    for c in sections.into_iter().flatten() {
+        catalog = catalog.with(c)?;
     }
     Ok(catalog)
+}
+
+/// One `[[section]]` of the configuration as a connector: every table
+/// resolved (errors name the section), then the connector built; `None`
+/// when the section is empty.
+fn connector<S: Clone, T, C: Connector>(
+    specs: &[S],
+    section: &str,
+    resolve: impl Fn(S) -> Result<T, String>,
+    build: impl FnOnce(Vec<T>) -> Result<C, String>,
+) -> anyhow::Result<Option<Arc<dyn Connector>>> {
+    if specs.is_empty() {
+        return Ok(None);
+    }
+    let targets = specs
+        .iter()
+        .cloned()
+        .map(resolve)
+        .collect::<Result<Vec<_>, String>>()
+        .and_then(build)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("[[{section}]] targets"))?;
+    Ok(Some(Arc::new(targets)))
 }
 
 pub fn policy(config: &Config) -> Policy {
@@ -142,7 +142,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = catalog(config)?;
     if catalog.targets().is_empty() {
         anyhow::bail!(
-            "no targets are configured: add [[files]], [[postgres]] or [[mssql]] tables to the configuration"
+            "no targets are configured: add [[files]], [[postgres]], [[mssql]] or [[elasticsearch]] tables to the configuration"
         );
     }
     let engines = engines(config, &store, &catalog, config.worker.count.max(1))?;
