@@ -214,6 +214,20 @@ async fn multi_match_phrase_reaches_wildcard_and_keyword_fields() {
             assert!(got > 0, "{value}: nothing found");
         }
     }
+    // As on Elasticsearch, a pattern reaching a date field (Transcript.*
+    // has Timestamp) fails with 400 unless the query is lenient.
+    let strict = json!({"query": {"multi_match": {"query": "John Smith", "type": "phrase",
+        "fields": ["Transcript.*"]}}});
+    let r = reqwest::Client::new()
+        .post(format!("{}/{pattern}/_count", server.url))
+        .json(&strict)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let lenient = json!({"multi_match": {"query": "John Smith", "type": "phrase",
+        "fields": ["Transcript.*"], "lenient": true}});
+    count(&server.url, pattern, lenient).await;
 }
 
 #[tokio::test]
