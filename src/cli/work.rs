@@ -7,10 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use lethe_connectors::files::FilesConnector;
 use lethe_connectors::postgres::PostgresConnector;
+use lethe_connectors::Connector;
 use lethe_domain::{IdentifierHasher, PhoneRegion};
 use lethe_planner::Policy;
 use lethe_store::Store;
-use lethe_connectors::Connector;
 use lethe_worker::{Catalog, Engine, EngineConfig};
 
 use super::Config;
@@ -22,18 +22,30 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
     let mut catalog = Catalog::default();
     let key = || Some(hasher.clone());
     let sections = [
-        connector(&config.files, "files", |s| s.resolve(), |t| {
-            FilesConnector::new(t, key())
-        })?,
-        connector(&config.postgres, "postgres", |s| s.resolve(), |t| {
-            PostgresConnector::new(t, key())
-        })?,
-        connector(&config.mssql, "mssql", |s| s.resolve(), |t| {
-            lethe_connectors::mssql::MssqlConnector::new(t, key())
-        })?,
-        connector(&config.elasticsearch, "elasticsearch", |s| s.resolve(), |t| {
-            lethe_connectors::elasticsearch::ElasticsearchConnector::new(t, key())
-        })?,
+        connector(
+            &config.files,
+            "files",
+            |s| s.resolve(),
+            |t| FilesConnector::new(t, key()),
+        )?,
+        connector(
+            &config.postgres,
+            "postgres",
+            |s| s.resolve(),
+            |t| PostgresConnector::new(t, key()),
+        )?,
+        connector(
+            &config.mssql,
+            "mssql",
+            |s| s.resolve(),
+            |t| lethe_connectors::mssql::MssqlConnector::new(t, key()),
+        )?,
+        connector(
+            &config.elasticsearch,
+            "elasticsearch",
+            |s| s.resolve(),
+            |t| lethe_connectors::elasticsearch::ElasticsearchConnector::new(t, key()),
+        )?,
     ];
     for c in sections.into_iter().flatten() {
         catalog = catalog.with(c)?;

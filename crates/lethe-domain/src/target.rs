@@ -74,6 +74,11 @@ pub struct TargetInfo {
     pub recipients: Vec<String>,
     /// How long it is kept, or the criteria (Art. 15(1)(d)).
     pub retention: String,
+    /// What erasure here cannot reach (snapshots, replicas, copies kept
+    /// elsewhere), stated in every plan and erasure report so nobody
+    /// mistakes "verified" for "gone everywhere".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
 }
 
 impl TargetInfo {

@@ -49,7 +49,7 @@ dt{font-weight:600}dd{margin:0}\
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f2f2f2}td.num,th.num{text-align:right}\
 td{white-space:pre-wrap;word-break:break-word}\
-.ok{color:#11632e;font-weight:600}.bad{color:#a4121b;font-weight:600}\
+.ok{color:#11632e;font-weight:600}.bad{color:#a4121b;font-weight:600}.caveat{color:#7a4b00}\
 .warn{color:#8a5300;font-weight:600}\
 @media print{section.target{break-inside:avoid}.scroll{overflow:visible}}";
 

@@ -14,6 +14,7 @@ fn target(name: &str, strategy: Strategy) -> TargetInfo {
         purposes: vec![],
         recipients: vec![],
         retention: String::new(),
+        caveats: Vec::new(),
     }
 }
 

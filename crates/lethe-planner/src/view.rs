@@ -51,6 +51,9 @@ pub struct PlanTarget {
     pub verify_status: Option<StepStatus>,
     /// Items left after erasure, per the verify step.
     pub remaining: Option<i64>,
+    /// What erasure here cannot reach (snapshots, copies elsewhere).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
 }
 
 /// What the plan does in a target.
@@ -129,6 +132,7 @@ pub fn plan_view(
                 action_status: act.map(|s| s.status),
                 verify_status: verify.map(|s| s.status),
                 remaining: verify.and_then(|s| s.remaining),
+                caveats: t.caveats.clone(),
             }
         })
         .collect();

@@ -33,6 +33,7 @@ fn target(connector: &str, name: &str, strategy: Strategy, description: &str) ->
         purposes: vec!["handling your contacts with us".into()],
         recipients: vec!["contact-center staff".into()],
         retention: "90 days".into(),
+        caveats: Vec::new(),
     }
 }
 

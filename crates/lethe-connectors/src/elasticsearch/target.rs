@@ -17,6 +17,12 @@ pub const DEFAULT_MAX_CLAUSES: usize = 1000;
 pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
 pub use crate::sql::REDACT_TOKEN;
 
+/// Said in every plan and report of an Elasticsearch target.
+pub const SNAPSHOT_CAVEAT: &str = "Elasticsearch snapshots, and copies kept by index lifecycle \
+management (rolled-over, frozen or searchable-snapshot indices outside the target's pattern), \
+hold documents as they were when copied; deleting or changing a document does not reach them. \
+They go when the snapshot retention policy deletes the snapshot, or by a manual purge.";
+
 /// How lethe authenticates to the cluster. Secrets never reach logs,
 /// errors or `Debug`.
 #[derive(Debug, Clone, Default)]
@@ -158,6 +164,7 @@ impl EsTarget {
             purposes: self.purposes.clone(),
             recipients: self.recipients.clone(),
             retention: self.retention.clone(),
+            caveats: vec![SNAPSHOT_CAVEAT.to_owned()],
         }
     }
 

@@ -75,6 +75,7 @@ impl Compiled {
                 .retention
                 .clone()
                 .unwrap_or_else(|| "not stated in the configuration".to_owned()),
+            caveats: Vec::new(),
         }
     }
 }

@@ -266,6 +266,7 @@ impl SqlTarget {
                 .retention
                 .clone()
                 .unwrap_or_else(|| "not stated in the configuration".to_owned()),
+            caveats: Vec::new(),
         }
     }
 }

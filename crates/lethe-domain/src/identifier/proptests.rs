@@ -73,7 +73,9 @@ fn check(s: &str) -> Result<(), TestCaseError> {
                     let plain: String = v.value().chars().filter(char::is_ascii_digit).collect();
                     prop_assert_eq!(Some(plain.as_str()), national.map(Variant::value));
                 } else if v.form == VariantForm::InternationalFormatted {
-                    let intl = variants.iter().find(|x| x.form == VariantForm::InternationalDigits);
+                    let intl = variants
+                        .iter()
+                        .find(|x| x.form == VariantForm::InternationalDigits);
                     let plain: String = v.value().chars().filter(char::is_ascii_digit).collect();
                     prop_assert_eq!(Some(plain.as_str()), intl.map(Variant::value));
                 } else {

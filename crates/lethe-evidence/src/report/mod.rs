@@ -122,6 +122,9 @@ pub struct TargetReport {
     pub verify: VerifyOutcome,
     /// The error of a failed step (names places, never content).
     pub error: Option<String>,
+    /// What erasure here cannot reach (snapshots, copies elsewhere).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
 }
 
 /// The erasure strategy, flattened for people and spreadsheets.
@@ -333,6 +336,7 @@ fn target_report(t: &TargetEvidence) -> TargetReport {
         outcome,
         verify,
         error: t.error.clone(),
+        caveats: info.caveats.clone(),
     }
 }
 

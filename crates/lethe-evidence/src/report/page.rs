@@ -85,7 +85,12 @@ pub fn render_report_html(r: &ErasureReport) -> String {
     let detailed: Vec<&TargetReport> = r
         .targets
         .iter()
-        .filter(|t| !t.retained.is_empty() || t.error.is_some() || !t.places.is_empty())
+        .filter(|t| {
+            !t.retained.is_empty()
+                || t.error.is_some()
+                || !t.places.is_empty()
+                || !t.caveats.is_empty()
+        })
         .collect();
     if !detailed.is_empty() {
         b.push_str("<h2>Details</h2>\n");
@@ -153,6 +158,9 @@ fn target_details(b: &mut String, t: &TargetReport) {
     );
     if let Some(error) = &t.error {
         let _ = writeln!(b, "<p class=\"bad\">Error: {}</p>", escape(error));
+    }
+    for c in &t.caveats {
+        let _ = writeln!(b, "<p class=\"caveat\">Not reached: {}</p>", escape(c));
     }
     if !t.retained.is_empty() {
         b.push_str("<p>Retained:</p>\n<ul>");

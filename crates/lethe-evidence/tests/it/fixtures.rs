@@ -29,6 +29,7 @@ pub fn info(connector: &str, name: &str, strategy: Strategy) -> TargetInfo {
         purposes: vec![format!("{name} purpose")],
         recipients: vec![format!("{name} recipient")],
         retention: format!("{name} retention"),
+        caveats: Vec::new(),
     }
 }
 
