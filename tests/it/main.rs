@@ -6,6 +6,7 @@ mod cli;
 mod compose;
 mod demo;
 mod erasure;
+mod es_estate;
 mod estate;
 mod failures;
 mod kill;

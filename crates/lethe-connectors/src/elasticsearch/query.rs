@@ -74,8 +74,10 @@ pub(crate) fn batch_query(target: &EsTarget, subjects: &[Subject]) -> Value {
     }
     if !target.free_text.is_empty() {
         for p in phrases(subjects) {
+            // `lenient`: a wildcard such as `Variables.*` may reach a date
+            // or number field, which would refuse a text query.
             should.push(json!({ "multi_match": {
-                "query": p, "type": "phrase", "fields": target.free_text
+                "query": p, "type": "phrase", "fields": target.free_text, "lenient": true
             }}));
         }
     }

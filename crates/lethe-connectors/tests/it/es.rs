@@ -10,8 +10,8 @@ use lethe_connectors::{BatchSubject, Connector, RetryClass};
 use lethe_domain::{Replacement, Strategy};
 use serde_json::{json, Value};
 
-use super::es_server::start_or_skip;
 use super::{john, subject};
+use lethe_testkit::es::start_or_skip;
 
 /// A small HTTP helper for the test's own (independent) view of the index.
 struct Es {

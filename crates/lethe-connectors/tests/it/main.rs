@@ -2,7 +2,6 @@
 
 mod append_race;
 mod es;
-mod es_server;
 mod files_config;
 mod files_connector;
 mod files_csv;

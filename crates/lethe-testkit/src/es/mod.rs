@@ -16,6 +16,7 @@ pub mod fixture;
 pub mod load;
 pub mod server;
 
+pub use docs::{CHAT_CLOSING, CHAT_OPENING};
 pub use fixture::{
     bulk_matching, generate, Counts, EsConfig, EsDoc, EsFixture, EsIndex, PlantedEs,
 };
