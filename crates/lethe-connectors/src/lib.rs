@@ -6,11 +6,13 @@
 //! pads, suite server logs).
 //! [`sql`] is the table engine shared by the SQL connectors, and
 //! [`postgres`] the connector for the console's call history on it.
+//! [`manual`] holds the steps a person does where no API reaches.
 
 mod connector;
 pub mod elasticsearch;
 mod error;
 pub mod files;
+pub mod manual;
 pub mod mssql;
 pub mod postgres;
 pub mod sql;

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::RequestKind;
+
 /// What erasure does to a target's matching items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -79,9 +81,22 @@ pub struct TargetInfo {
     /// mistakes "verified" for "gone everywhere".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caveats: Vec<String>,
+    /// Request kinds for which this target is a step done by a person
+    /// (empty: an automated target). Some stores have no API (a bot
+    /// vendor's history, backups, a third party's copy): lethe plans a
+    /// `manual` step there instead of discover/export/erase, and an
+    /// approver confirms or declines it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manual_for: Vec<RequestKind>,
 }
 
 impl TargetInfo {
+    /// True when a person does the work here for some request kind; such
+    /// a target is never discovered, exported or erased by a worker.
+    pub fn is_manual(&self) -> bool {
+        !self.manual_for.is_empty()
+    }
+
     /// `connector:name`, the target's key in step keys and reports.
     pub fn key(&self) -> String {
         format!("{}:{}", self.connector, self.name)

@@ -14,8 +14,13 @@
 //! 3. `executing`, access: an `export` step per target where the subject was
 //!    found; erasure: an `erase` step per target with something to erase
 //!    (not `retain`), and a `verify` step after each erase succeeded.
+//!    Manual targets (done by a person) are never discovered; once
+//!    executing, each one whose `manual_for` names the request kind gets
+//!    one `manual` step, which waits in `awaiting_manual` for an approver.
 //! 4. When every step is finished: `complete`, `complete_with_exceptions`
-//!    (something retained, weak matches left, a step skipped) or `fail`.
+//!    (something retained, weak matches left, a step skipped, which is
+//!    what a declined manual step is) or `fail`. A manual step nobody has
+//!    confirmed or declined yet keeps the request executing.
 
 mod view;
 
@@ -147,8 +152,11 @@ pub fn advance(
     policy: &Policy,
 ) -> Advance {
     let find = |key: &str| steps.iter().find(|s| s.key == key);
+    // Manual targets are done by a person: nothing to discover, and they
+    // do not hold up planning.
     let discoveries: Vec<(&TargetInfo, Option<&StepState>)> = catalog
         .iter()
+        .filter(|t| !t.is_manual())
         .map(|t| (t, find(&step_key(StepAction::Discover, t, req.generation))))
         .collect();
     let missing_discovery: Vec<PlannedStep> = discoveries
@@ -195,7 +203,7 @@ pub fn advance(
             steps: Vec::new(),
             event: Some(RequestEvent::PlanNeedsApproval),
         },
-        RequestStatus::Executing => execute(req, &discoveries, steps, policy),
+        RequestStatus::Executing => execute(req, &discoveries, catalog, steps, policy),
         _ => Advance::default(),
     }
 }
@@ -204,6 +212,7 @@ pub fn advance(
 fn execute(
     req: &RequestState,
     discoveries: &[(&TargetInfo, Option<&StepState>)],
+    catalog: &[TargetInfo],
     steps: &[StepState],
     policy: &Policy,
 ) -> Advance {
@@ -239,6 +248,12 @@ fn execute(
             }
         }
     }
+    // `awaiting_manual` is not finished, so the request waits for the
+    // approver; a declined step is `skipped`, an exception.
+    for target in manual_targets(catalog, req.kind) {
+        let p = planned(StepAction::Manual, target, req.generation);
+        t.track(find(&p.key), p);
+    }
     let event = if t.pending {
         None
     } else if t.failed {
@@ -252,6 +267,14 @@ fn execute(
         steps: t.out,
         event,
     }
+}
+
+/// The manual targets a request of `kind` needs a person for.
+pub fn manual_targets(
+    catalog: &[TargetInfo],
+    kind: RequestKind,
+) -> impl Iterator<Item = &TargetInfo> {
+    catalog.iter().filter(move |t| t.manual_for.contains(&kind))
 }
 
 /// What the executing phase has seen so far.

@@ -15,6 +15,7 @@ fn target(name: &str, strategy: Strategy) -> TargetInfo {
         recipients: vec![],
         retention: String::new(),
         caveats: Vec::new(),
+        manual_for: Vec::new(),
     }
 }
 
@@ -223,5 +224,152 @@ fn step_keys_are_stable() {
     assert_eq!(
         step_key(StepAction::Discover, &t, 2),
         "discover:files:logs:g2"
+    );
+}
+
+fn manual(name: &str, on: &[RequestKind]) -> TargetInfo {
+    TargetInfo {
+        connector: "manual".into(),
+        manual_for: on.to_vec(),
+        ..target(name, Strategy::Delete)
+    }
+}
+
+/// logs (automated) and two manual targets, one for erasure only.
+fn mixed_catalog() -> Vec<TargetInfo> {
+    vec![
+        target("logs", Strategy::Redact),
+        manual("dialogflow", &[RequestKind::Erasure]),
+        manual("wfm", &[RequestKind::Access, RequestKind::Erasure]),
+    ]
+}
+
+fn executing_erasure() -> RequestState {
+    let mut r = req(RequestKind::Erasure, RequestStatus::Executing);
+    r.approved = true;
+    r
+}
+
+#[test]
+fn manual_targets_are_not_discovered_and_do_not_hold_up_planning() {
+    let policy = Policy::default();
+    let r = req(RequestKind::Erasure, RequestStatus::Received);
+    assert_eq!(
+        keys(&advance(&r, &[], &mixed_catalog(), &policy)),
+        ["discover:files:logs"]
+    );
+    let r = req(RequestKind::Erasure, RequestStatus::Planning);
+    let steps = vec![step("discover:files:logs", StepStatus::Succeeded, 0, 0)];
+    assert_eq!(
+        advance(&r, &steps, &mixed_catalog(), &policy).event,
+        Some(RequestEvent::PlanNeedsApproval)
+    );
+}
+
+#[test]
+fn executing_plans_one_manual_step_per_manual_target_of_the_kind() {
+    let policy = Policy::default();
+    let steps = vec![step("discover:files:logs", StepStatus::Succeeded, 2, 0)];
+    let a = advance(&executing_erasure(), &steps, &mixed_catalog(), &policy);
+    assert_eq!(
+        keys(&a),
+        [
+            "erase:files:logs",
+            "manual:manual:dialogflow",
+            "manual:manual:wfm"
+        ]
+    );
+    assert_eq!(a.steps[1].action, StepAction::Manual);
+    assert_eq!(a.event, None);
+    let access = req(RequestKind::Access, RequestStatus::Executing);
+    let a = advance(&access, &steps, &mixed_catalog(), &policy);
+    assert_eq!(keys(&a), ["export:files:logs", "manual:manual:wfm"]);
+}
+
+/// The automated part done; the manual steps in the given statuses.
+fn with_manual(dialogflow: StepStatus, wfm: StepStatus) -> Vec<StepState> {
+    vec![
+        step("discover:files:logs", StepStatus::Succeeded, 1, 0),
+        step("erase:files:logs", StepStatus::Succeeded, 1, 0),
+        step("verify:files:logs", StepStatus::Succeeded, 0, 0),
+        step("manual:manual:dialogflow", dialogflow, 0, 0),
+        step("manual:manual:wfm", wfm, 0, 0),
+    ]
+}
+
+#[test]
+fn a_request_waits_for_its_manual_steps() {
+    let policy = Policy::default();
+    for waiting in [StepStatus::Pending, StepStatus::AwaitingManual] {
+        let steps = with_manual(StepStatus::Succeeded, waiting);
+        let a = advance(&executing_erasure(), &steps, &mixed_catalog(), &policy);
+        assert_eq!(a, Advance::default(), "{waiting:?}");
+    }
+}
+
+#[test]
+fn confirmed_manual_steps_complete_and_a_declined_one_is_an_exception() {
+    let policy = Policy::default();
+    let done = with_manual(StepStatus::Succeeded, StepStatus::Succeeded);
+    assert_eq!(
+        advance(&executing_erasure(), &done, &mixed_catalog(), &policy).event,
+        Some(RequestEvent::Complete)
+    );
+    let declined = with_manual(StepStatus::Succeeded, StepStatus::Skipped);
+    assert_eq!(
+        advance(&executing_erasure(), &declined, &mixed_catalog(), &policy).event,
+        Some(RequestEvent::CompleteWithExceptions)
+    );
+}
+
+#[test]
+fn a_catalog_of_manual_targets_only_goes_straight_to_its_manual_steps() {
+    let cat = vec![manual("backups", &[RequestKind::Erasure])];
+    let a = advance(&executing_erasure(), &[], &cat, &Policy::default());
+    assert_eq!(keys(&a), ["manual:manual:backups"]);
+    let r = req(RequestKind::Erasure, RequestStatus::Planning);
+    assert_eq!(
+        advance(&r, &[], &cat, &Policy::default()).event,
+        Some(RequestEvent::PlanNeedsApproval)
+    );
+}
+
+#[test]
+fn plan_view_shows_manual_targets_with_their_step() {
+    let steps = with_manual(StepStatus::AwaitingManual, StepStatus::Skipped);
+    let v = plan_view(
+        &executing_erasure(),
+        &steps,
+        &mixed_catalog(),
+        &Policy::default(),
+    );
+    let actions: Vec<_> = v
+        .targets
+        .iter()
+        .map(|t| (t.action, t.action_status))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (TargetAction::Erase, Some(StepStatus::Succeeded)),
+            (TargetAction::Manual, Some(StepStatus::AwaitingManual)),
+            (TargetAction::Manual, Some(StepStatus::Skipped)),
+        ]
+    );
+    assert_eq!(v.targets[1].discovery, None);
+    let access = req(RequestKind::Access, RequestStatus::Executing);
+    let v = plan_view(&access, &[], &mixed_catalog(), &Policy::default());
+    let actions: Vec<_> = v.targets.iter().map(|t| t.action).collect();
+    assert_eq!(
+        actions,
+        [
+            TargetAction::AwaitingDiscovery,
+            TargetAction::None,
+            TargetAction::Manual
+        ]
+    );
+    assert_eq!(
+        step_key(StepAction::Manual, &mixed_catalog()[1], 2),
+        "manual:manual:dialogflow"
     );
 }

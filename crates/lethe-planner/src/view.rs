@@ -31,7 +31,8 @@ pub struct PlanTarget {
     pub description: String,
     /// What erasure does here (delete, anonymise, redact, or retain and why).
     pub strategy: Strategy,
-    /// Status of the discovery step; absent until it is planned.
+    /// Status of the discovery step; absent until it is planned, and
+    /// always absent on a manual target (nothing is discovered there).
     pub discovery: Option<StepStatus>,
     /// Items with a strong match (absent until discovery succeeded).
     pub found: Option<i64>,
@@ -45,7 +46,9 @@ pub struct PlanTarget {
     pub places: serde_json::Value,
     /// What the plan does here.
     pub action: TargetAction,
-    /// Status of the action's step(s), when planned: export or erase, then verify.
+    /// Status of the action's step, when planned: export, erase (then see
+    /// `verify_status`) or manual (`awaiting_manual` until an approver
+    /// confirms, `succeeded`, or `skipped` when declined).
     pub action_status: Option<StepStatus>,
     /// Status of the verify step after an erase, when planned.
     pub verify_status: Option<StepStatus>,
@@ -70,6 +73,9 @@ pub enum TargetAction {
     Erase,
     /// Found, kept under the target's legal ground.
     Retain,
+    /// Done by a person (no API reaches the store): a `manual` step waits
+    /// for an approver to confirm or decline it.
+    Manual,
 }
 
 /// Builds the plan view from the same inputs as [`crate::advance`].
@@ -94,6 +100,8 @@ pub fn plan_view(
             let weak = d.map_or(0, StepState::weak);
             let strong = found.unwrap_or(0).max(0) as u64;
             let action = match (found, req.kind) {
+                _ if t.manual_for.contains(&req.kind) => TargetAction::Manual,
+                _ if t.is_manual() => TargetAction::None,
                 (None, _) => TargetAction::AwaitingDiscovery,
                 (Some(_), RequestKind::Access) if strong > 0 => TargetAction::Export,
                 (Some(_), RequestKind::Erasure)
@@ -110,6 +118,7 @@ pub fn plan_view(
             let act = match action {
                 TargetAction::Export => find(StepAction::Export, t),
                 TargetAction::Erase => find(StepAction::Erase, t),
+                TargetAction::Manual => find(StepAction::Manual, t),
                 _ => None,
             };
             let verify = (action == TargetAction::Erase)

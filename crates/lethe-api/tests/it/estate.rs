@@ -34,6 +34,7 @@ fn target(connector: &str, name: &str, strategy: Strategy, description: &str) ->
         recipients: vec!["contact-center staff".into()],
         retention: "90 days".into(),
         caveats: Vec::new(),
+        manual_for: Vec::new(),
     }
 }
 

@@ -165,6 +165,7 @@ impl EsTarget {
             recipients: self.recipients.clone(),
             retention: self.retention.clone(),
             caveats: vec![SNAPSHOT_CAVEAT.to_owned()],
+            manual_for: Vec::new(),
         }
     }
 

@@ -76,6 +76,7 @@ impl Compiled {
                 .clone()
                 .unwrap_or_else(|| "not stated in the configuration".to_owned()),
             caveats: Vec::new(),
+            manual_for: Vec::new(),
         }
     }
 }

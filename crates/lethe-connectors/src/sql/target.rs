@@ -267,6 +267,7 @@ impl SqlTarget {
                 .clone()
                 .unwrap_or_else(|| "not stated in the configuration".to_owned()),
             caveats: Vec::new(),
+            manual_for: Vec::new(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub fn info(connector: &str, name: &str, strategy: Strategy) -> TargetInfo {
         recipients: vec![format!("{name} recipient")],
         retention: format!("{name} retention"),
         caveats: Vec::new(),
+        manual_for: Vec::new(),
     }
 }
 
