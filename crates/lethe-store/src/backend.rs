@@ -488,6 +488,9 @@ macro_rules! impl_store {
             async fn retry_failed_steps(&self, request_id: uuid::Uuid) -> Result<u64, $crate::StoreError> {
                 self.queue_retry_failed_steps(request_id).await
             }
+            async fn finish_manual_step(&self, request_id: uuid::Uuid, step_key: &str, finish: $crate::ManualFinish) -> Result<$crate::StepRecord, $crate::StoreError> {
+                self.manual_finish_step(request_id, step_key, finish).await
+            }
             async fn searched_values(&self, request_id: uuid::Uuid) -> Result<Vec<$crate::SearchedValue>, $crate::StoreError> {
                 self.results_searched_values(request_id).await
             }

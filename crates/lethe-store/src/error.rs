@@ -9,6 +9,14 @@ pub enum StoreError {
     /// No request with that id.
     #[error("request not found")]
     NotFound,
+    /// The request has no step with that key.
+    #[error("step not found")]
+    StepNotFound,
+    /// The step's action or status does not allow this (a manual step
+    /// already confirmed or declined, a step that is not manual); the text
+    /// names the step's current status.
+    #[error("{0}")]
+    StepConflict(String),
     /// The state machine refused the event.
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),

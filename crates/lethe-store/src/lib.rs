@@ -9,6 +9,7 @@
 mod audit;
 mod backend;
 mod error;
+mod manual;
 mod model;
 mod postgres;
 mod results;
@@ -156,6 +157,24 @@ pub trait Store: Send + Sync + 'static {
     /// least as many fresh attempts as the step had originally. Each step
     /// gets a `step.retried` audit event. Returns how many steps moved.
     async fn retry_failed_steps(&self, request_id: Uuid) -> Result<u64, StoreError>;
+
+    /// A person finishes a manual step of a request: confirmed (the step
+    /// `succeeded`) or declined (`skipped`), in one transaction with a
+    /// `step.confirmed` / `step.declined` audit event. The step detail
+    /// becomes `{"note", "decided_by", "decision"}`; the audit holds
+    /// `finish.audit_data` (a keyed hash of the note, never the note).
+    /// Moves the work signal so the orchestrator can close the request.
+    ///
+    /// `NotFound` for an unknown request, `StepNotFound` for an unknown
+    /// key, `Closed` when the request is closed, `StepConflict` (naming
+    /// the current status) when the step is not a manual step awaiting a
+    /// person: a second confirm changes nothing.
+    async fn finish_manual_step(
+        &self,
+        request_id: Uuid,
+        step_key: &str,
+        finish: ManualFinish,
+    ) -> Result<StepRecord, StoreError>;
 
     /// The clear values discovery searches: given and accepted identifiers
     /// that were not destroyed, in submission order.

@@ -230,6 +230,56 @@ pub struct Extension {
     pub audit_data: serde_json::Value,
 }
 
+/// What a person decided about a manual step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManualDecision {
+    /// The work was done: the step `succeeded`.
+    Confirmed,
+    /// The work will not be done (the step is `skipped`); the request
+    /// completes with exceptions and the note says why.
+    Declined,
+}
+
+impl ManualDecision {
+    /// The name in the step detail and the audit kind (`step.<name>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Declined => "declined",
+        }
+    }
+
+    /// The step status the decision leads to.
+    pub fn status(self) -> lethe_domain::StepStatus {
+        match self {
+            Self::Confirmed => lethe_domain::StepStatus::Succeeded,
+            Self::Declined => lethe_domain::StepStatus::Skipped,
+        }
+    }
+}
+
+/// A person's decision on a manual step, with the note that goes on the
+/// step (and into the erasure report) but never into the audit trail.
+#[derive(Clone)]
+pub struct ManualFinish {
+    pub decision: ManualDecision,
+    /// What was done, or why not; stored in the step's detail.
+    pub note: Option<String>,
+    pub actor: String,
+    /// Audit payload (no clear text: the note only as a keyed hash).
+    pub audit_data: serde_json::Value,
+}
+
+impl std::fmt::Debug for ManualFinish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManualFinish")
+            .field("decision", &self.decision)
+            .field("note", &self.note.is_some())
+            .field("actor", &self.actor)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An audit event to append.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {

@@ -14,6 +14,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use crate::audit::AuditKey;
 use crate::backend::impl_store;
 use crate::error::StoreError;
+use crate::manual::impl_manual;
 use crate::results::impl_results;
 use crate::steps::impl_step_queue;
 
@@ -128,4 +129,5 @@ impl WriteTx {
 
 impl_step_queue!(PgStore, PgConnection);
 impl_results!(PgStore, PgConnection);
+impl_manual!(PgStore, PgConnection);
 impl_store!(PgStore, PgConnection, "postgres");

@@ -276,6 +276,21 @@ pub(crate) const RETRY_FAILED: &str = concat!(
     step_columns!()
 );
 
+/// One step of a request by its key (the `/steps/{step}` of the API).
+pub(crate) const SELECT_STEP_BY_KEY: &str = concat!(
+    "select ",
+    step_columns!(),
+    " from step where request_id = $1 and step_key = $2"
+);
+
+/// A person's decision on a manual step: fenced on `awaiting_manual`, so a
+/// second confirm (or a confirm racing a decline) changes nothing. `$2`
+/// status, `$3` finished_at, `$4` why it was skipped (null when confirmed),
+/// `$5` the decision as JSON detail.
+pub(crate) const FINISH_MANUAL: &str = "update step
+    set status = $2, finished_at = $3, error = $4, detail = $5
+    where id = $1 and action = 'manual' and status = 'awaiting_manual'";
+
 /// `$1, $2, ..., $n` for an `in (...)` list.
 fn placeholders(n: usize) -> String {
     (1..=n)

@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::audit::AuditKey;
 use crate::backend::impl_store;
 use crate::error::StoreError;
+use crate::manual::impl_manual;
 use crate::results::impl_results;
 use crate::steps::impl_step_queue;
 
@@ -106,4 +107,5 @@ impl WriteTx {
 
 impl_step_queue!(SqliteStore, SqliteConnection);
 impl_results!(SqliteStore, SqliteConnection);
+impl_manual!(SqliteStore, SqliteConnection);
 impl_store!(SqliteStore, SqliteConnection, "sqlite");

@@ -84,7 +84,7 @@ pub(crate) async fn create_default(store: &dyn Store) -> RequestRecord {
     .await
 }
 
-fn change(event: RequestEvent, actor: &str) -> StatusChange {
+pub(crate) fn change(event: RequestEvent, actor: &str) -> StatusChange {
     StatusChange {
         event,
         actor: actor.to_owned(),

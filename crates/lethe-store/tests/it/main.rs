@@ -3,6 +3,7 @@
 
 mod conformance;
 mod harness;
+mod manual;
 mod results;
 
 /// Generates one `#[tokio::test]` per backend for each conformance case.
@@ -59,10 +60,14 @@ on_both_backends!(
     step_detail_and_output_round_trip,
     work_signal_wakes_workers_here_and_elsewhere,
     retention_destroys_clear_values_of_closed_requests_only,
+    manual_step_is_confirmed_once,
+    manual_step_declined_keeps_the_note_out_of_the_audit,
+    manual_step_errors_name_what_is_wrong,
 );
 
 /// Every case, wherever it is written.
 mod cases {
     pub use crate::conformance::*;
+    pub use crate::manual::*;
     pub use crate::results::*;
 }
