@@ -36,8 +36,11 @@ pub fn request_evidence(
             other => items.push(other),
         }
     }
+    // A manual target has no discovery or counts of its own: it is
+    // reported through its manual step.
     let evidence = targets
         .iter()
+        .filter(|t| !t.is_manual())
         .map(|t| {
             let mut e = target_evidence(t, steps, generation);
             e.include_weak = include_weak;
@@ -114,7 +117,8 @@ fn target_evidence(t: &TargetInfo, steps: &[StepRecord], generation: u32) -> Tar
     e
 }
 
-/// A manual step, described by its target when the catalog has it.
+/// A manual step, described by its target when the catalog has it: the
+/// instructions, and the recipient Art. 19 asks to be notified.
 fn manual_evidence(s: &StepRecord, targets: &[TargetInfo]) -> ManualEvidence {
     let info = targets
         .iter()
@@ -127,6 +131,13 @@ fn manual_evidence(s: &StepRecord, targets: &[TargetInfo]) -> ManualEvidence {
         ),
         recipient: info.map(|t| t.recipients.join(", ")).unwrap_or_default(),
         status: s.status,
-        note: None,
+        // What the approver wrote on confirming or declining
+        // (`finish_manual_step` stores `{"note", "decided_by", "decision"}`).
+        note: s
+            .detail
+            .as_ref()
+            .and_then(|d| d.get("note"))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
     }
 }

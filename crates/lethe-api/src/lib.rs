@@ -72,7 +72,7 @@ pub struct AppState {
 #[openapi(
     info(
         title = "lethe",
-        description = "Fulfils GDPR data-subject requests (access, Art. 15/20; erasure, Art. 17) across a Mitel contact-center estate, verifies every erasure and keeps a tamper-evident audit trail.\n\nAuthentication: bearer JWT (HS256, or RS256/ES256 by `kid`), `exp` and `sub` required, roles in a `roles` claim: `requester` (create, cancel, extend, retry), `approver` (approve, reject — never a request they created, four-eyes — and accept proposed identifiers), `viewer` (read: requests, plans, steps, access packages, erasure reports), `admin` (everything, and the audit log). Every role may read requests.\n\nErrors: RFC 9457 `application/problem+json` with a stable `type` `urn:lethe:problem:<code>`. Error bodies and logs never contain a subject's identifiers; responses show identifiers only as keyed hashes and masked hints.",
+        description = "Fulfils GDPR data-subject requests (access, Art. 15/20; erasure, Art. 17) across a Mitel contact-center estate, verifies every erasure and keeps a tamper-evident audit trail.\n\nAuthentication: bearer JWT (HS256, or RS256/ES256 by `kid`), `exp` and `sub` required, roles in a `roles` claim: `requester` (create, cancel, extend, retry), `approver` (approve, reject — never a request they created, four-eyes — accept proposed identifiers, and confirm or decline manual steps), `viewer` (read: requests, plans, steps, access packages, erasure reports), `admin` (everything, and the audit log). Every role may read requests.\n\nErrors: RFC 9457 `application/problem+json` with a stable `type` `urn:lethe:problem:<code>`. Error bodies and logs never contain a subject's identifiers; responses show identifiers only as keyed hashes and masked hints.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     modifiers(&BearerSecurity),
@@ -103,7 +103,7 @@ impl Modify for BearerSecurity {
 
 /// Every documented route.
 pub fn api_router() -> OpenApiRouter<AppState> {
-    use requests::{actions, create, identifiers, package, plan, read, report, steps};
+    use requests::{actions, create, identifiers, manual, package, plan, read, report, steps};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(create::create_request, read::list_requests))
         .routes(routes!(read::get_request))
@@ -115,6 +115,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(identifiers::accept_identifiers))
         .routes(routes!(plan::get_plan))
         .routes(routes!(steps::list_steps))
+        .routes(routes!(manual::confirm_step))
+        .routes(routes!(manual::decline_step))
         .routes(routes!(package::get_package))
         .routes(routes!(report::get_report))
         .routes(routes!(audit::list_audit_events))

@@ -76,6 +76,8 @@ pub enum ApiError {
     InvalidPath(String),
     #[error("no request with this id")]
     RequestNotFound,
+    #[error("this request has no step with this key; see GET /v1/requests/{{id}}/steps")]
+    StepNotFound,
     #[error("{0}")]
     IllegalTransition(#[from] IllegalTransition),
     #[error("{0}")]
@@ -148,6 +150,7 @@ problem_table! {
     INVALID_QUERY => ("invalid-query", BAD_REQUEST, "A query parameter is not valid"),
     INVALID_PATH => ("invalid-path", BAD_REQUEST, "A path parameter is not valid"),
     REQUEST_NOT_FOUND => ("request-not-found", NOT_FOUND, "Unknown request"),
+    STEP_NOT_FOUND => ("step-not-found", NOT_FOUND, "Unknown step"),
     ILLEGAL_TRANSITION => ("illegal-transition", CONFLICT, "The request's status does not allow this"),
     CONFLICT => ("conflict", CONFLICT, "The request's state does not allow this"),
     WRONG_KIND => ("wrong-request-kind", CONFLICT, "This request's kind has no such result"),
@@ -178,6 +181,7 @@ impl ApiError {
             Self::InvalidQuery(_) => k::INVALID_QUERY,
             Self::InvalidPath(_) => k::INVALID_PATH,
             Self::RequestNotFound => k::REQUEST_NOT_FOUND,
+            Self::StepNotFound => k::STEP_NOT_FOUND,
             Self::IllegalTransition(_) => k::ILLEGAL_TRANSITION,
             Self::Conflict(_) => k::CONFLICT,
             Self::WrongStatus(_) => k::ILLEGAL_TRANSITION,
@@ -234,6 +238,8 @@ impl From<lethe_store::StoreError> for ApiError {
         use lethe_store::StoreError as S;
         match err {
             S::NotFound => Self::RequestNotFound,
+            S::StepNotFound => Self::StepNotFound,
+            S::StepConflict(msg) => Self::Conflict(msg),
             S::Illegal(t) => Self::IllegalTransition(t),
             S::FourEyes => Self::FourEyes,
             S::InvalidExtension(msg) => Self::validation("/due_at", msg),

@@ -47,6 +47,25 @@ pub enum RequestIdProblems {
     NotFound(Problem),
 }
 
+/// An unknown or malformed request id or step key, or a step whose status
+/// does not allow the operation.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum StepProblems {
+    /// The request id is not a UUID.
+    #[response(status = 400, content_type = "application/problem+json")]
+    InvalidPath(Problem),
+    /// No request has this id (`request-not-found`), or the request has no
+    /// step with this key (`step-not-found`).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// The step is not a manual step awaiting a person (already confirmed
+    /// or declined, not yet reached, or not manual), or the request is
+    /// closed; `detail` names the current status.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+}
+
 /// The request's status does not allow the operation.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

@@ -91,7 +91,7 @@ macro_rules! impl_manual {
                     .ok_or(StoreError::StepNotFound)?;
                 w.commit().await?;
                 self.signal_work().await;
-                tracing::info!(
+                tracing::debug!(
                     request.id = %request_id, step.id = %row.id, decision = decision.as_str(),
                     "manual step finished"
                 );

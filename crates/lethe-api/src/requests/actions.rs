@@ -21,7 +21,7 @@ use crate::responses::{
 use crate::AppState;
 
 /// Longest accepted reason or note.
-const MAX_REASON: usize = 2000;
+pub(crate) const MAX_REASON: usize = 2000;
 
 /// Optional note with an approval.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,7 +55,9 @@ pub struct ExtendBody {
     pub reason: String,
 }
 
-fn reason_text(pointer: &str, text: &str) -> Result<(), ApiError> {
+/// A reason or note: not blank, at most [`MAX_REASON`] characters; the
+/// 422 points at `pointer`.
+pub(crate) fn reason_text(pointer: &str, text: &str) -> Result<(), ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::validation(
             pointer,

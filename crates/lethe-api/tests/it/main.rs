@@ -10,6 +10,7 @@ mod evidence;
 mod idempotency;
 mod lifecycle;
 mod listing;
+mod manual;
 mod metrics;
 mod openapi;
 mod pii;

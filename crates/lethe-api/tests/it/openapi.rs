@@ -33,7 +33,7 @@ fn operations_are_documented() {
             assert!(
                 [
                     "create", "list", "get", "approve", "reject", "cancel", "extend", "retry",
-                    "accept"
+                    "accept", "confirm", "decline"
                 ]
                 .contains(&verb),
                 "{id}"
@@ -54,5 +54,5 @@ fn operations_are_documented() {
             }
         }
     }
-    assert_eq!(ops, 18);
+    assert_eq!(ops, 20);
 }
