@@ -41,6 +41,11 @@ pub struct Config {
     /// usually a preset plus the cluster's `url`.
     #[serde(default)]
     pub elasticsearch: Vec<lethe_connectors::elasticsearch::EsTargetSpec>,
+    /// Work done by a person where no API reaches (`[[manual]]`): Google
+    /// Dialogflow, third-party WFM, backups, support packages, console
+    /// registries, voicemail; each usually a preset plus its `recipient`.
+    #[serde(default)]
+    pub manual: Vec<lethe_connectors::manual::ManualTargetSpec>,
 }
 
 /// What needs a person, and what may be erased without asking.

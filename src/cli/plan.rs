@@ -49,7 +49,7 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
     let catalog = super::work::catalog(config)?;
     if catalog.targets().is_empty() {
         anyhow::bail!(
-            "no targets are configured: add [[files]], [[postgres]], [[mssql]] or [[elasticsearch]] tables to the configuration"
+            "no targets are configured: add [[files]], [[postgres]], [[mssql]], [[elasticsearch]] or [[manual]] tables to the configuration"
         );
     }
     println!("Identifiers searched:");
@@ -76,6 +76,22 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
         include_weak: config.policy.erase_weak_matches,
     }];
     for t in catalog.targets() {
+        // A person does the work there: nothing to search, only to say.
+        if t.manual_for.contains(&lethe_domain::RequestKind::Erasure) {
+            println!(
+                "{:<36} {:<10} {:>7} {:>6}  manual step for {}",
+                t.key(),
+                "manual",
+                "-",
+                "-",
+                t.recipients.join(", ")
+            );
+            println!("    {}", t.description);
+            continue;
+        }
+        if t.is_manual() {
+            continue;
+        }
         let connector = catalog
             .connector(&t.connector)
             .expect("the catalog holds the connector of each target");

@@ -46,6 +46,12 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
             |s| s.resolve(),
             |t| lethe_connectors::elasticsearch::ElasticsearchConnector::new(t, key()),
         )?,
+        connector(
+            &config.manual,
+            "manual",
+            |s| s.resolve(),
+            lethe_connectors::manual::ManualConnector::new,
+        )?,
     ];
     for c in sections.into_iter().flatten() {
         catalog = catalog.with(c)?;
@@ -154,7 +160,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let catalog = catalog(config)?;
     if catalog.targets().is_empty() {
         anyhow::bail!(
-            "no targets are configured: add [[files]], [[postgres]], [[mssql]] or [[elasticsearch]] tables to the configuration"
+            "no targets are configured: add [[files]], [[postgres]], [[mssql]], [[elasticsearch]] or [[manual]] tables to the configuration"
         );
     }
     let engines = engines(config, &store, &catalog, config.worker.count.max(1))?;

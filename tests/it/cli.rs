@@ -222,3 +222,51 @@ fn bad_configuration_is_refused_with_a_clear_message() {
         "a secret was echoed"
     );
 }
+
+#[test]
+fn manual_tables_are_planned_as_steps_for_a_person_and_bad_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lethe.db");
+    let config = dir.path().join("lethe.toml");
+    std::fs::write(
+        &config,
+        "[[manual]]\npreset = \"wfm\"\nrecipient = \"Teleopti support desk\"\n\n\
+         [[manual]]\nname = \"crm-archive\"\ninstructions = \"Delete the subject's archived tickets.\"\n\
+         recipient = \"CRM administrator\"\n",
+    )
+    .unwrap();
+    let out = lethe(&db)
+        .env("LETHE_CONFIG", &config)
+        .args(["plan", "--email", "someone@example.com"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("manual:wfm"), "{stdout}");
+    assert!(
+        stdout.contains("manual step for Teleopti support desk"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Delete the subject's archived tickets."),
+        "{stdout}"
+    );
+
+    std::fs::write(&config, "[[manual]]\nname = \"crm-archive\"\n").unwrap();
+    let out = lethe(&db)
+        .env("LETHE_CONFIG", &config)
+        .args(["plan", "--email", "someone@example.com"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[[manual]] targets"), "{stderr}");
+    assert!(
+        stderr.contains("missing: instructions, recipient"),
+        "{stderr}"
+    );
+}
