@@ -17,7 +17,7 @@ fn every_preset_is_valid_and_named_after_itself() {
         assert_eq!(info.connector, "manual");
         assert_eq!(info.manual_for, [RequestKind::Erasure]);
         assert!(info.is_manual());
-        assert_eq!(info.recipients, [t.recipient.clone()]);
+        assert_eq!(info.recipients, std::slice::from_ref(&t.recipient));
     }
     assert!(preset("nope").is_none());
 }
