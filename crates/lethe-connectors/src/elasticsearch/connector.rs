@@ -1,9 +1,9 @@
 //! [`ElasticsearchConnector`]: discovery, export, erasure and verification
 //! over the REST API, the same on Elasticsearch 7/8 and OpenSearch.
 //!
-//! Every call pages through one `_search` per slice of the batch (see
-//! [`query`](super::query)) with `search_after` on the target's id field,
-//! so no result window caps what is found. Erasure works page by page:
+//! Every call pages through one scrolled `_search` per slice of the batch
+//! (see [`query`](super::query) and [`Scan`]), so no result window caps
+//! what is found. Erasure works page by page:
 //! each page's changes go out as one `_bulk` whose items are guarded by
 //! `if_seq_no`/`if_primary_term`; an item that answers 409 (someone
 //! wrote the document since it was read) is read again with `_mget`, its
@@ -25,10 +25,9 @@ use serde_json::{json, Value};
 use super::client::{Body, Client};
 use super::document::{hits, Rewriter};
 use super::query::{batch_query, slices};
+use super::scan::{Scan, Source};
 use super::target::EsTarget;
-use crate::connector::{
-    BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, Place, RetryClass,
-};
+use crate::connector::{BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, Place};
 use crate::files::Matcher;
 
 /// Rounds of re-reading documents that answered 409 before the step is
@@ -96,14 +95,6 @@ impl Doc {
         }
         json!({ op: meta })
     }
-}
-
-/// What `_source` a scan reads.
-enum Source<'a> {
-    /// The fields attribution (and erasure) needs.
-    Fields(&'a [String]),
-    /// The whole document, for export.
-    All,
 }
 
 /// Per subject of a slice: strong and weak, from the hits in one document.
@@ -200,76 +191,6 @@ impl ElasticsearchConnector {
         Ok(())
     }
 
-    /// One page of the slice's query after `after`; returns the hits and
-    /// the cursor of the next page (`None` on the last page).
-    async fn page(
-        &self,
-        c: &Compiled,
-        query: &Value,
-        source: &Source<'_>,
-        versions: bool,
-        after: Option<&Value>,
-    ) -> Result<(Vec<Value>, Option<Value>), ConnectorError> {
-        let t = &c.target;
-        let path = format!(
-            "{}/_search?ignore_unavailable=true&allow_no_indices=true",
-            t.index
-        );
-        let mut body = json!({
-            "size": t.page_size,
-            "query": query,
-            "sort": [{ t.id_field.as_str(): "asc" }],
-            "track_total_hits": false,
-        });
-        body["_source"] = match source {
-            Source::Fields(f) => json!(f),
-            Source::All => json!(true),
-        };
-        if versions {
-            body["seq_no_primary_term"] = json!(true);
-        }
-        if let Some(a) = after {
-            body["search_after"] = a.clone();
-        }
-        let mut answer = c.client.post(&path, &body).await.map_err(|mut e| {
-            if e.class == RetryClass::Permanent && e.message.contains("HTTP 400") {
-                e.message.push_str(&format!(
-                    ": the search was refused; check that id_field `{}` is a keyword field of every index `{}` matches, and the declared field names",
-                    t.id_field, t.index
-                ));
-            }
-            e
-        })?;
-        let hits = match answer["hits"]["hits"].take() {
-            Value::Array(h) => h,
-            _ => {
-                return Err(ConnectorError::transient(format!(
-                    "elasticsearch {}: answer without hits",
-                    t.index
-                )))
-            }
-        };
-        if hits.len() < t.page_size {
-            return Ok((hits, None));
-        }
-        let last = hits
-            .last()
-            .map(|h| h["sort"].clone())
-            .unwrap_or(Value::Null);
-        // Without a sort value per document the next page cannot be
-        // addressed: stopping here would silently drop the rest.
-        let usable = last
-            .as_array()
-            .is_some_and(|a| a.iter().all(|v| !v.is_null()));
-        if !usable {
-            return Err(ConnectorError::permanent(format!(
-                "elasticsearch {}: documents without a value in `{}`: id_field must be a keyword field every document has",
-                t.index, t.id_field
-            )));
-        }
-        Ok((hits, Some(last)))
-    }
-
     /// Discovery of one slice.
     async fn discover_slice(
         &self,
@@ -286,11 +207,8 @@ impl ElasticsearchConnector {
         let fields: Vec<String> = t.read_fields().map(str::to_owned).collect();
         let query = batch_query(t, subjects);
         let mut places: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); n];
-        let mut after = None;
-        loop {
-            let (page, next) = self
-                .page(c, &query, &Source::Fields(&fields), false, after.as_ref())
-                .await?;
+        let mut scan = Scan::new(&c.client, t, &query, Source::Fields(&fields), false);
+        while let Some(page) = scan.next().await? {
             for hit in &page {
                 let Some(doc) = Doc::parse(hit) else { continue };
                 let (strong, weak) = strengths(&hits(t, &matcher, &doc.source), n);
@@ -306,10 +224,6 @@ impl ElasticsearchConnector {
                         }
                     }
                 }
-            }
-            match next {
-                Some(a) => after = Some(a),
-                None => break,
             }
         }
         for (f, p) in findings.iter_mut().zip(places) {
@@ -336,11 +250,8 @@ impl ElasticsearchConnector {
             return Ok(exports);
         }
         let query = batch_query(t, subjects);
-        let mut after = None;
-        loop {
-            let (page, next) = self
-                .page(c, &query, &Source::All, false, after.as_ref())
-                .await?;
+        let mut scan = Scan::new(&c.client, t, &query, Source::All, false);
+        while let Some(page) = scan.next().await? {
             for hit in &page {
                 let Some(doc) = Doc::parse(hit) else { continue };
                 let (strong, weak) = strengths(&hits(t, &matcher, &doc.source), n);
@@ -354,10 +265,6 @@ impl ElasticsearchConnector {
                         }));
                     }
                 }
-            }
-            match next {
-                Some(a) => after = Some(a),
-                None => break,
             }
         }
         Ok(exports)
@@ -391,18 +298,11 @@ impl ElasticsearchConnector {
         // Searches read the last refresh: make earlier writes (a previous,
         // interrupted attempt) visible so they are not fought over.
         self.refresh(c).await?;
-        let mut after = None;
-        loop {
-            let (page, next) = self
-                .page(c, &query, &Source::Fields(&fields), true, after.as_ref())
-                .await?;
+        let mut scan = Scan::new(&c.client, t, &query, Source::Fields(&fields), true);
+        while let Some(page) = scan.next().await? {
             let docs: Vec<Doc> = page.iter().filter_map(Doc::parse).collect();
             self.write(c, &rewriter, &include_weak, docs, &fields, &mut affected)
                 .await?;
-            match next {
-                Some(a) => after = Some(a),
-                None => break,
-            }
         }
         Ok(affected
             .into_iter()

@@ -7,8 +7,8 @@
 //!   dotted paths through arrays of objects), its free-text fields, its
 //!   parties and its strategy; [`presets`] for the five index families.
 //! - Discovery: one `_search` per slice of a batch, `terms` on keyword
-//!   fields and phrase queries over the free text, paged with
-//!   `search_after`; hits are attributed to subjects with the files
+//!   fields and phrase queries over the free text, paged with the scroll
+//!   API; hits are attributed to subjects with the files
 //!   [`Matcher`](crate::files::Matcher), so "strong" and "weak" mean the
 //!   same here as in every other store.
 //! - Erasure: `_bulk` `delete` or partial `update`, guarded by
@@ -24,6 +24,7 @@ mod connector;
 mod document;
 pub mod presets;
 mod query;
+mod scan;
 mod spec;
 mod target;
 

@@ -51,7 +51,6 @@ fn strings(list: &[&str]) -> Vec<String> {
 fn base(
     name: &str,
     index: &str,
-    id_field: &str,
     fields: BTreeMap<String, Vec<IdentifierKind>>,
     free_text: &[&str],
     parties: Vec<Vec<String>>,
@@ -69,7 +68,6 @@ fn base(
             timeout_secs: DEFAULT_TIMEOUT_SECS,
         },
         index: index.to_owned(),
-        id_field: id_field.to_owned(),
         fields,
         free_text: strings(free_text),
         parties,
@@ -97,7 +95,6 @@ pub fn micc_contacts() -> EsTarget {
     let mut t = base(
         "micc-contacts",
         "micc-contacts",
-        "Id",
         fields(&[
             ("Email", &[Email]),
             ("Emails", &[Email]),
@@ -134,7 +131,6 @@ pub fn micc_interactions_message() -> EsTarget {
     base(
         "micc-interactions-message",
         "micc-interactions-message-*",
-        "InteractionId",
         fields(&[
             ("From", &[Email, Phone]),
             ("To", &[Email, Phone]),
@@ -166,7 +162,6 @@ pub fn micc_interactions_voice() -> EsTarget {
     base(
         "micc-interactions-voice",
         "micc-interactions-voice-*",
-        "InteractionId",
         fields(&[
             ("ANI", &[Phone]),
             ("DNIS", &[Phone]),
@@ -190,7 +185,6 @@ pub fn micc_cases() -> EsTarget {
     base(
         "micc-cases",
         "micc-cases-*",
-        "Id",
         fields(&[
             ("Contacts.Address", &[Email, Phone]),
             ("Contacts.Name", &[Name]),
@@ -211,7 +205,6 @@ pub fn micc_directory_ad() -> EsTarget {
     base(
         "micc-directory-ad",
         "micc-directory-ad",
-        "ObjectGuid",
         fields(&[
             ("Mail", &[Email]),
             ("TelephoneNumber", &[Phone]),

@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! [[elasticsearch]]
-//! preset = "micc-cases"            # or name/index/id_field/fields/... by hand
+//! preset = "micc-cases"            # or name/index/fields/... by hand
 //! url = "https://es1:9200"         # or urls = [...]
 //! username = "lethe"
 //! password_env = "LETHE_ES_PASSWORD"   # or api_key_env / bearer_env
@@ -33,8 +33,8 @@ use crate::sql::ANONYMISE_TOKEN;
 /// An `[[elasticsearch]]` table: every field optional. With `preset`, the
 /// preset's declaration is the starting point and each given field
 /// replaces the preset's value (maps and lists as a whole); `name`
-/// defaults to the preset's. Without `preset`, `name`, `index`,
-/// `id_field` and `strategy` are required. `url` or `urls` is always
+/// defaults to the preset's. Without `preset`, `name`, `index` and
+/// `strategy` are required. `url` or `urls` is always
 /// required.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +53,6 @@ pub struct EsTargetSpec {
     pub ca_file: Option<PathBuf>,
     pub timeout_secs: Option<u64>,
     pub index: Option<String>,
-    pub id_field: Option<String>,
     pub fields: Option<BTreeMap<String, Vec<IdentifierKind>>>,
     pub free_text: Option<Vec<String>>,
     pub parties: Option<Vec<Vec<String>>>,
@@ -100,7 +99,6 @@ impl EsTargetSpec {
                 let missing: Vec<&str> = [
                     ("name", self.name.is_none()),
                     ("index", self.index.is_none()),
-                    ("id_field", self.id_field.is_none()),
                     ("strategy", self.strategy.is_none()),
                 ]
                 .into_iter()
@@ -108,7 +106,7 @@ impl EsTargetSpec {
                 .collect();
                 if !missing.is_empty() {
                     return Err(format!(
-                        "an `[[elasticsearch]]` table without `preset` needs `name`, `index`, `id_field` and `strategy`; missing: {}",
+                        "an `[[elasticsearch]]` table without `preset` needs `name`, `index` and `strategy`; missing: {}",
                         missing.join(", ")
                     ));
                 }
@@ -119,7 +117,6 @@ impl EsTargetSpec {
         t.connection = self.connection(&label)?;
         set(&mut t.name, self.name);
         set(&mut t.index, self.index);
-        set(&mut t.id_field, self.id_field);
         set(&mut t.fields, self.fields);
         set(&mut t.free_text, self.free_text);
         set(&mut t.parties, self.parties);
@@ -224,7 +221,6 @@ fn blank() -> EsTarget {
         name: String::new(),
         connection: EsConnection::plain("http://unset"),
         index: String::new(),
-        id_field: String::new(),
         fields: BTreeMap::new(),
         free_text: Vec::new(),
         parties: Vec::new(),
@@ -283,12 +279,10 @@ mod tests {
         let err = |s: &str| spec(s).resolve().unwrap_err();
         assert!(err("preset = \"micc-cases\"").contains("`url`"));
         assert!(err("preset = \"nope\"\nurl = \"http://x\"").contains("known presets"));
+        assert!(err("name = \"x\"\nurl = \"http://x\"").contains("missing: index, strategy"));
         assert!(
-            err("name = \"x\"\nurl = \"http://x\"").contains("missing: index, id_field, strategy")
-        );
-        assert!(
-            err("preset = \"micc-cases\"\nurl = \"http://x\"\nid_field = \"_id\"")
-                .contains("not `_id`")
+            err("preset = \"micc-cases\"\nurl = \"http://x\"\nindex = \"a/_delete_by_query\"")
+                .contains("no `/`")
         );
         assert!(
             err("preset = \"micc-cases\"\nurl = \"http://x\"\nstrategy = \"retain\"")

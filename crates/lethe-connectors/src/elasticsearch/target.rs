@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use lethe_domain::{IdentifierKind, Replacement, Strategy, TargetInfo};
 use secrecy::SecretString;
 
-/// Default page size of the `search_after` loops.
+/// Default page size of a scroll.
 pub const DEFAULT_PAGE_SIZE: usize = 1000;
 /// Default budget of query clauses per `_search`: Elasticsearch 7 refuses
 /// more than 1,024 (`indices.query.bool.max_clause_count`); a batch whose
@@ -118,9 +118,6 @@ pub struct EsTarget {
     /// Resolved by the cluster on every search; writes address the
     /// concrete index each hit came from.
     pub index: String,
-    /// A keyword field unique per document, used to page with
-    /// `search_after` (sorting on `_id` is refused by Elasticsearch 8).
-    pub id_field: String,
     /// Keyword fields holding identifiers, by dotted path
     /// (`PhoneNumbers.Number`), and the kinds each may hold. Searched with
     /// `terms` on every variant.
@@ -143,7 +140,7 @@ pub struct EsTarget {
     /// Whether the indices are in snapshots (or ILM-managed copies) that a
     /// delete cannot reach: the plan then gets a manual purge step.
     pub snapshotted: bool,
-    /// Page size of the `search_after` loops.
+    /// Documents per scroll page (and per `_bulk` of erasure).
     pub page_size: usize,
     /// Query clauses per `_search` before a batch is split.
     pub max_clauses: usize,
@@ -221,11 +218,6 @@ impl EsTarget {
         if self.index.trim().is_empty() || self.index.contains(['/', '?', '#', ' ']) {
             return Err(format!(
                 "elasticsearch target `{name}`: `index` must be an index name, pattern or alias (no `/`, `?`, `#` or spaces)"
-            ));
-        }
-        if self.id_field.is_empty() || self.id_field.starts_with('_') {
-            return Err(format!(
-                "elasticsearch target `{name}`: `id_field` must be a keyword field of the mapping (not `_id`: Elasticsearch 8 cannot sort on it)"
             ));
         }
         if self.fields.is_empty() && self.free_text.is_empty() {

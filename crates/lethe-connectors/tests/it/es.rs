@@ -180,8 +180,10 @@ async fn contacts_discover_export_delete_and_verify() {
     };
     let es = Es::new(&server.url);
     contacts(&es).await;
-    let connector =
-        ElasticsearchConnector::new(vec![at(presets::micc_contacts(), &server.url)], None).unwrap();
+    // One document per scroll page: paging is exercised too.
+    let mut target = at(presets::micc_contacts(), &server.url);
+    target.page_size = 1;
+    let connector = ElasticsearchConnector::new(vec![target], None).unwrap();
     let nobody = subject(&["nobody@example.net"], &[], &[]);
     let b = batch(&[john(), nobody]);
 
@@ -469,21 +471,32 @@ async fn a_stopped_server_is_a_transient_failure() {
 }
 
 #[tokio::test]
-async fn a_missing_id_field_mapping_fails_permanently_and_names_the_index() {
-    let Some(server) = start_or_skip("es::a_missing_id_field_mapping") else {
+async fn a_refused_search_fails_permanently_and_names_the_target() {
+    let Some(server) = start_or_skip("es::a_refused_search") else {
         return;
     };
     let es = Es::new(&server.url);
     contacts(&es).await;
+    // An email cannot be a date: the cluster refuses the search (400).
+    es.send(
+        reqwest::Method::PUT,
+        "micc-contacts/_mapping",
+        Some(json!({"properties": {"Since": {"type": "date"}}})),
+    )
+    .await;
     let mut target = at(presets::micc_contacts(), &server.url);
-    target.id_field = "NoSuchField".into();
-    target.page_size = 1;
+    target
+        .fields
+        .insert("Since".into(), vec![lethe_domain::IdentifierKind::Email]);
     let connector = ElasticsearchConnector::new(vec![target], None).unwrap();
     let e = connector
         .discover("micc-contacts", &batch(&[john()]))
         .await
         .unwrap_err();
     assert_eq!(e.class, RetryClass::Permanent, "{e:?}");
+    assert!(e.message.contains("HTTP 400"), "{}", e.message);
     assert!(e.message.contains("micc-contacts"), "{}", e.message);
-    assert!(e.message.contains("id_field"), "{}", e.message);
+    for t in JOHN_TERMS {
+        assert!(!e.message.contains(t), "{}", e.message);
+    }
 }
