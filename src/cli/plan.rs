@@ -68,7 +68,7 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "{:<36} {:<10} {:>7} {:>6}  would",
+        "{:<44} {:<10} {:>7} {:>6}  would",
         "target", "strategy", "found", "weak"
     );
     let batch = [BatchSubject {
@@ -79,7 +79,7 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
         // A person does the work there: nothing to search, only to say.
         if t.manual_for.contains(&lethe_domain::RequestKind::Erasure) {
             println!(
-                "{:<36} {:<10} {:>7} {:>6}  manual step for {}",
+                "{:<44} {:<10} {:>7} {:>6}  manual step for {}",
                 t.key(),
                 "manual",
                 "-",
@@ -105,7 +105,7 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
                     (s, n) => format!("{} {n} item(s)", s.name()),
                 };
                 println!(
-                    "{:<36} {:<10} {:>7} {:>6}  {would}",
+                    "{:<44} {:<10} {:>7} {:>6}  {would}",
                     t.key(),
                     t.strategy.name(),
                     f.matched,
@@ -116,7 +116,7 @@ pub async fn run(config: &Config, args: PlanArgs) -> anyhow::Result<()> {
                 }
             }
             Err(e) => println!(
-                "{:<36} {:<10} {:>7} {:>6}  error: {}",
+                "{:<44} {:<10} {:>7} {:>6}  error: {}",
                 t.key(),
                 t.strategy.name(),
                 "-",

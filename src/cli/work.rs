@@ -18,40 +18,34 @@ use super::Config;
 /// Every configured connector with its targets. A connector kind with no
 /// targets is left out, so plans only list what is configured.
 pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
+    use lethe_connectors::elasticsearch::ElasticsearchConnector;
+    use lethe_connectors::manual::{snapshot_purge, ManualConnector};
+    use lethe_connectors::mssql::MssqlConnector;
+
     let hasher = IdentifierHasher::new(config.hash_key()?);
-    let mut catalog = Catalog::default();
     let key = || Some(hasher.clone());
+    let files = resolve(&config.files, "files", |s| s.resolve())?;
+    let postgres = resolve(&config.postgres, "postgres", |s| s.resolve())?;
+    let mssql = resolve(&config.mssql, "mssql", |s| s.resolve())?;
+    let elasticsearch = resolve(&config.elasticsearch, "elasticsearch", |s| s.resolve())?;
+    let mut manual = resolve(&config.manual, "manual", |s| s.resolve())?;
+    // A snapshotted index keeps erased documents in its snapshots: a
+    // person must purge them, so the plan gets a manual step for it.
+    manual.extend(
+        elasticsearch
+            .iter()
+            .filter(|t| t.snapshotted)
+            .map(|t| snapshot_purge(&t.name, &t.index)),
+    );
+    let mut catalog = Catalog::default();
     let sections = [
-        connector(
-            &config.files,
-            "files",
-            |s| s.resolve(),
-            |t| FilesConnector::new(t, key()),
-        )?,
-        connector(
-            &config.postgres,
-            "postgres",
-            |s| s.resolve(),
-            |t| PostgresConnector::new(t, key()),
-        )?,
-        connector(
-            &config.mssql,
-            "mssql",
-            |s| s.resolve(),
-            |t| lethe_connectors::mssql::MssqlConnector::new(t, key()),
-        )?,
-        connector(
-            &config.elasticsearch,
-            "elasticsearch",
-            |s| s.resolve(),
-            |t| lethe_connectors::elasticsearch::ElasticsearchConnector::new(t, key()),
-        )?,
-        connector(
-            &config.manual,
-            "manual",
-            |s| s.resolve(),
-            lethe_connectors::manual::ManualConnector::new,
-        )?,
+        build(files, "files", |t| FilesConnector::new(t, key()))?,
+        build(postgres, "postgres", |t| PostgresConnector::new(t, key()))?,
+        build(mssql, "mssql", |t| MssqlConnector::new(t, key()))?,
+        build(elasticsearch, "elasticsearch", |t| {
+            ElasticsearchConnector::new(t, key())
+        })?,
+        build(manual, "manual", ManualConnector::new)?,
     ];
     for c in sections.into_iter().flatten() {
         catalog = catalog.with(c)?;
@@ -59,27 +53,35 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
     Ok(catalog)
 }
 
-/// One `[[section]]` of the configuration as a connector: every table
-/// resolved (errors name the section), then the connector built; `None`
-/// when the section is empty.
-fn connector<S: Clone, T, C: Connector>(
+/// Every table of one `[[section]]`, resolved; errors name the section.
+fn resolve<S: Clone, T>(
     specs: &[S],
     section: &str,
     resolve: impl Fn(S) -> Result<T, String>,
-    build: impl FnOnce(Vec<T>) -> Result<C, String>,
-) -> anyhow::Result<Option<Arc<dyn Connector>>> {
-    if specs.is_empty() {
-        return Ok(None);
-    }
-    let targets = specs
+) -> anyhow::Result<Vec<T>> {
+    specs
         .iter()
         .cloned()
         .map(resolve)
         .collect::<Result<Vec<_>, String>>()
-        .and_then(build)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("[[{section}]] targets"))
+}
+
+/// The connector of one section's targets; `None` when there are none, so
+/// plans only list what is configured.
+fn build<T, C: Connector>(
+    targets: Vec<T>,
+    section: &str,
+    build: impl FnOnce(Vec<T>) -> Result<C, String>,
+) -> anyhow::Result<Option<Arc<dyn Connector>>> {
+    if targets.is_empty() {
+        return Ok(None);
+    }
+    let connector = build(targets)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("[[{section}]] targets"))?;
-    Ok(Some(Arc::new(targets)))
+    Ok(Some(Arc::new(connector)))
 }
 
 pub fn policy(config: &Config) -> Policy {

@@ -63,9 +63,26 @@ fn compose_configuration_matches_the_loader_and_the_cli() {
         "url = \"postgres://lethe:lethe-store@store-db:5432/lethe\"",
         &format!("url = \"sqlite://{}\"", dir.path().join("l.db").display()),
     );
-    // The call-history database is not here: keep the file targets only.
+    // The databases are not here: keep the file targets, and point the
+    // Elasticsearch tables at an osmem-server the loader's command fills.
     let files_only = local.split("[[postgres]]").next().unwrap();
-    std::fs::write(&cfg, files_only).unwrap();
+    let Some(es) = lethe_testkit::es::start_or_skip("compose::elasticsearch") else {
+        return;
+    };
+    let load = Command::new(BIN)
+        .args(["demo-data", "elasticsearch", "--url", &es.url])
+        .output()
+        .unwrap();
+    assert!(
+        load.status.success(),
+        "{}",
+        String::from_utf8_lossy(&load.stderr)
+    );
+    let es_tables = &local[local
+        .find("[[elasticsearch]]")
+        .expect("[[elasticsearch]] tables")..];
+    let es_tables = es_tables.replace("http://elasticsearch:9200", &es.url);
+    std::fs::write(&cfg, format!("{files_only}\n{es_tables}")).unwrap();
     let out = Command::new(BIN)
         .args([
             "--config",
@@ -87,5 +104,12 @@ fn compose_configuration_matches_the_loader_and_the_cli() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("files:console-logs"), "{stdout}");
+    for preset in lethe_connectors::elasticsearch::presets::PRESET_NAMES {
+        assert!(
+            stdout.contains(&format!("elasticsearch:{preset}")),
+            "{preset}: {stdout}"
+        );
+    }
+    assert!(stdout.contains("purge-snapshots-micc-cases"), "{stdout}");
     assert!(!stdout.contains("error"), "{stdout}");
 }

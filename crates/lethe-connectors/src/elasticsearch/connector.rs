@@ -205,7 +205,9 @@ impl ElasticsearchConnector {
             return Ok(findings);
         }
         let fields: Vec<String> = t.read_fields().map(str::to_owned).collect();
-        let query = batch_query(t, subjects);
+        let Some(query) = batch_query(t, subjects) else {
+            return Ok(findings);
+        };
         let mut places: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); n];
         let mut scan = Scan::new(&c.client, t, &query, Source::Fields(&fields), false);
         while let Some(page) = scan.next().await? {
@@ -249,7 +251,9 @@ impl ElasticsearchConnector {
         if matcher.is_empty() {
             return Ok(exports);
         }
-        let query = batch_query(t, subjects);
+        let Some(query) = batch_query(t, subjects) else {
+            return Ok(exports);
+        };
         let mut scan = Scan::new(&c.client, t, &query, Source::All, false);
         while let Some(page) = scan.next().await? {
             for hit in &page {
@@ -294,7 +298,12 @@ impl ElasticsearchConnector {
             hasher: self.inner.hasher.as_ref(),
         };
         let fields = t.top_fields();
-        let query = batch_query(t, &subjects);
+        let Some(query) = batch_query(t, &subjects) else {
+            return Ok(affected
+                .into_iter()
+                .map(|affected| Erasure { affected })
+                .collect());
+        };
         // Searches read the last refresh: make earlier writes (a previous,
         // interrupted attempt) visible so they are not fought over.
         self.refresh(c).await?;

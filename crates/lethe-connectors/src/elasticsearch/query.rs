@@ -58,8 +58,10 @@ fn phrases(subjects: &[Subject]) -> Vec<String> {
 
 /// The batch's query: per keyword field one `terms` (plus a
 /// case-insensitive `term` per email), and one phrase query per variant
-/// over all free-text fields at once.
-pub(crate) fn batch_query(target: &EsTarget, subjects: &[Subject]) -> Value {
+/// over all free-text fields at once. `None` when no identifier of the
+/// batch can appear in any declared field: an empty `should` would match
+/// every document.
+pub(crate) fn batch_query(target: &EsTarget, subjects: &[Subject]) -> Option<Value> {
     let mut should = Vec::new();
     for (field, kinds) in &target.fields {
         let (exact, emails) = keyword_values(subjects, kinds);
@@ -81,7 +83,10 @@ pub(crate) fn batch_query(target: &EsTarget, subjects: &[Subject]) -> Value {
             }}));
         }
     }
-    json!({ "bool": { "should": should, "minimum_should_match": 1 } })
+    if should.is_empty() {
+        return None;
+    }
+    Some(json!({ "bool": { "should": should, "minimum_should_match": 1 } }))
 }
 
 /// Clauses one subject adds to a query: its emails per email field, and
@@ -154,7 +159,7 @@ mod tests {
             assert_eq!(w[0].end, w[1].start);
         }
         for r in &slices {
-            let q = batch_query(&target, &subjects[r.clone()]);
+            let q = batch_query(&target, &subjects[r.clone()]).unwrap();
             let clauses = q["bool"]["should"].as_array().unwrap().len();
             let phrase = q["bool"]["should"]
                 .as_array()
@@ -165,5 +170,17 @@ mod tests {
             let expanded = clauses - phrase + phrase * target.free_text.len();
             assert!(expanded <= target.max_clauses, "{expanded} clauses");
         }
+    }
+
+    #[test]
+    fn nothing_to_search_is_no_query_not_match_all() {
+        let target = presets::micc_directory_ad();
+        let input = SubjectInput {
+            account_numbers: vec!["AC5500855".into()],
+            ..SubjectInput::default()
+        };
+        let s = Subject::parse(&input, PhoneRegion::parse("GB").unwrap()).unwrap();
+        assert!(batch_query(&target, &[s]).is_none());
+        assert!(batch_query(&target, &[person(1)]).is_some());
     }
 }
