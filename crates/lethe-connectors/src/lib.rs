@@ -15,6 +15,7 @@ pub mod files;
 pub mod manual;
 pub mod mssql;
 pub mod postgres;
+mod spec;
 pub mod sql;
 
 pub use connector::{

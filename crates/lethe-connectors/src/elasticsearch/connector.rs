@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::Range;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -195,9 +196,10 @@ impl ElasticsearchConnector {
     async fn discover_slice(
         &self,
         c: &Compiled,
-        subjects: &[Subject],
+        batch: &[BatchSubject],
     ) -> Result<Vec<Finding>, ConnectorError> {
         let t = &c.target;
+        let subjects = &subjects_of(batch)[..];
         let n = subjects.len();
         let mut findings = vec![Finding::default(); n];
         let matcher = matcher(subjects)?;
@@ -242,9 +244,10 @@ impl ElasticsearchConnector {
     async fn export_slice(
         &self,
         c: &Compiled,
-        subjects: &[Subject],
+        batch: &[BatchSubject],
     ) -> Result<Vec<Export>, ConnectorError> {
         let t = &c.target;
+        let subjects = &subjects_of(batch)[..];
         let n = subjects.len();
         let mut exports = vec![Export::default(); n];
         let matcher = matcher(subjects)?;
@@ -458,6 +461,23 @@ fn matcher(subjects: &[Subject]) -> Result<Matcher, ConnectorError> {
         .map_err(|e| ConnectorError::permanent(format!("cannot compile identifiers: {e}")))
 }
 
+/// Runs `f` on each slice of `batch` (see [`slices`]) in turn and joins
+/// the results, in batch order.
+async fn by_slice<R, Fut>(
+    target: &EsTarget,
+    batch: &[BatchSubject],
+    f: impl Fn(Range<usize>) -> Fut,
+) -> Result<Vec<R>, ConnectorError>
+where
+    Fut: Future<Output = Result<Vec<R>, ConnectorError>>,
+{
+    let mut out = Vec::with_capacity(batch.len());
+    for range in slices(target, &subjects_of(batch)) {
+        out.extend(f(range).await?);
+    }
+    Ok(out)
+}
+
 fn subjects_of(batch: &[BatchSubject]) -> Vec<Subject> {
     batch.iter().map(|b| b.subject.clone()).collect()
 }
@@ -478,12 +498,7 @@ impl Connector for ElasticsearchConnector {
         batch: &[BatchSubject],
     ) -> Result<Vec<Finding>, ConnectorError> {
         let c = self.compiled(target)?;
-        let subjects = subjects_of(batch);
-        let mut out = Vec::with_capacity(batch.len());
-        for range in slices(&c.target, &subjects) {
-            out.extend(self.discover_slice(c, &subjects[range]).await?);
-        }
-        Ok(out)
+        by_slice(&c.target, batch, |r| self.discover_slice(c, &batch[r])).await
     }
 
     async fn export(
@@ -492,12 +507,7 @@ impl Connector for ElasticsearchConnector {
         batch: &[BatchSubject],
     ) -> Result<Vec<Export>, ConnectorError> {
         let c = self.compiled(target)?;
-        let subjects = subjects_of(batch);
-        let mut out = Vec::with_capacity(batch.len());
-        for range in slices(&c.target, &subjects) {
-            out.extend(self.export_slice(c, &subjects[range]).await?);
-        }
-        Ok(out)
+        by_slice(&c.target, batch, |r| self.export_slice(c, &batch[r])).await
     }
 
     async fn erase(
@@ -506,12 +516,7 @@ impl Connector for ElasticsearchConnector {
         batch: &[BatchSubject],
     ) -> Result<Vec<Erasure>, ConnectorError> {
         let c = self.compiled(target)?;
-        let subjects = subjects_of(batch);
-        let mut out = Vec::with_capacity(batch.len());
-        for range in slices(&c.target, &subjects) {
-            out.extend(self.erase_slice(c, &batch[range]).await?);
-        }
-        Ok(out)
+        by_slice(&c.target, batch, |r| self.erase_slice(c, &batch[r])).await
     }
 
     /// Refreshes the indices first: a search sees only refreshed writes,

@@ -28,6 +28,7 @@ use super::target::{
     REDACT_TOKEN,
 };
 use crate::files::target::{ReplacementName, StrategyName};
+use crate::spec::{required_without_preset, set};
 use crate::sql::ANONYMISE_TOKEN;
 
 /// An `[[elasticsearch]]` table: every field optional. With `preset`, the
@@ -96,20 +97,14 @@ impl EsTargetSpec {
                 )
             })?,
             None => {
-                let missing: Vec<&str> = [
-                    ("name", self.name.is_none()),
-                    ("index", self.index.is_none()),
-                    ("strategy", self.strategy.is_none()),
-                ]
-                .into_iter()
-                .filter_map(|(field, absent)| absent.then_some(field))
-                .collect();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "an `[[elasticsearch]]` table without `preset` needs `name`, `index` and `strategy`; missing: {}",
-                        missing.join(", ")
-                    ));
-                }
+                required_without_preset(
+                    "elasticsearch",
+                    &[
+                        ("name", self.name.is_none()),
+                        ("index", self.index.is_none()),
+                        ("strategy", self.strategy.is_none()),
+                    ],
+                )?;
                 blank()
             }
         };
@@ -233,12 +228,6 @@ fn blank() -> EsTarget {
         purposes: Vec::new(),
         recipients: Vec::new(),
         retention: "Not stated".to_owned(),
-    }
-}
-
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
     }
 }
 

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::presets::{preset, PRESET_NAMES};
 use super::target::{everything, CsvLayout, FileFormat, FileTarget, ReplacementName, StrategyName};
+use crate::spec::required_without_preset;
 
 /// A `[[files]]` table: every field optional. With `preset`, the preset's
 /// declaration is the starting point and each given field replaces the
@@ -54,22 +55,15 @@ impl FileTargetSpec {
                 )
             })?,
             None => {
-                let missing: Vec<&str> = [
-                    ("name", self.name.is_none()),
-                    ("root", self.root.is_none()),
-                    ("format", self.format.is_none()),
-                    ("strategy", self.strategy.is_none()),
-                ]
-                .into_iter()
-                .filter_map(|(field, absent)| absent.then_some(field))
-                .collect();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "a `[[files]]` table without `preset` needs {}; missing: {}",
-                        "`name`, `root`, `format` and `strategy`",
-                        missing.join(", ")
-                    ));
-                }
+                required_without_preset(
+                    "files",
+                    &[
+                        ("name", self.name.is_none()),
+                        ("root", self.root.is_none()),
+                        ("format", self.format.is_none()),
+                        ("strategy", self.strategy.is_none()),
+                    ],
+                )?;
                 FileTarget {
                     name: String::new(),
                     root: PathBuf::new(),

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::presets::{preset, PRESET_NAMES};
 use super::ManualTarget;
+use crate::spec::{required_without_preset, set};
 
 /// A `[[manual]]` table: every field optional. With `preset`, the preset
 /// is the starting point and each given field replaces its value (lists
@@ -47,20 +48,14 @@ impl ManualTargetSpec {
                 )
             })?,
             None => {
-                let missing: Vec<&str> = [
-                    ("name", self.name.is_none()),
-                    ("instructions", self.instructions.is_none()),
-                    ("recipient", self.recipient.is_none()),
-                ]
-                .into_iter()
-                .filter_map(|(field, absent)| absent.then_some(field))
-                .collect();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "a `[[manual]]` table without `preset` needs `name`, `instructions` and `recipient`; missing: {}",
-                        missing.join(", ")
-                    ));
-                }
+                required_without_preset(
+                    "manual",
+                    &[
+                        ("name", self.name.is_none()),
+                        ("instructions", self.instructions.is_none()),
+                        ("recipient", self.recipient.is_none()),
+                    ],
+                )?;
                 ManualTarget {
                     name: String::new(),
                     instructions: String::new(),
@@ -81,11 +76,5 @@ impl ManualTargetSpec {
         set(&mut t.retention, self.retention);
         t.validate()?;
         Ok(t)
-    }
-}
-
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
     }
 }

@@ -30,6 +30,7 @@ use super::target::{
     parse_table, Auth, Connection, Encrypt, MssqlTarget, DEFAULT_CONNECT_TIMEOUT_SECS,
     DEFAULT_PORT, DEFAULT_STATEMENT_TIMEOUT_SECS,
 };
+use crate::spec::{required_without_preset, set};
 use crate::sql::{Ident, ReplacementName, SqlTarget, StrategyName, TableName};
 
 /// A `[[mssql]]` table: every field optional. With `preset`, the preset's
@@ -103,21 +104,15 @@ impl MssqlTargetSpec {
                 (t, Some(db.to_owned()))
             }
             None => {
-                let missing: Vec<&str> = [
-                    ("name", self.name.is_none()),
-                    ("table", self.table.is_none()),
-                    ("key", self.key.is_none()),
-                    ("strategy", self.strategy.is_none()),
-                ]
-                .into_iter()
-                .filter_map(|(field, absent)| absent.then_some(field))
-                .collect();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "a `[[mssql]]` table without `preset` needs `name`, `table`, `key` and `strategy`; missing: {}",
-                        missing.join(", ")
-                    ));
-                }
+                required_without_preset(
+                    "mssql",
+                    &[
+                        ("name", self.name.is_none()),
+                        ("table", self.table.is_none()),
+                        ("key", self.key.is_none()),
+                        ("strategy", self.strategy.is_none()),
+                    ],
+                )?;
                 (blank(), None)
             }
         };
@@ -222,12 +217,6 @@ fn blank() -> SqlTarget {
         purposes: Vec::new(),
         recipients: Vec::new(),
         retention: None,
-    }
-}
-
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
     }
 }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::presets::{preset, PRESET_NAMES};
 use super::target::{Connection, PostgresTarget, DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_POOL_SIZE};
 use super::tls::SslMode;
+use crate::spec::{required_without_preset, set};
 use crate::sql::{ReplacementName, SqlTarget, StrategyName, TableName};
 
 /// A `[[postgres]]` table: every field optional. With `preset`, the
@@ -72,21 +73,15 @@ impl PostgresTargetSpec {
                 )
             })?,
             None => {
-                let missing: Vec<&str> = [
-                    ("name", self.name.is_none()),
-                    ("table", self.table.is_none()),
-                    ("key", self.key.is_none()),
-                    ("strategy", self.strategy.is_none()),
-                ]
-                .into_iter()
-                .filter_map(|(field, absent)| absent.then_some(field))
-                .collect();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "a `[[postgres]]` table without `preset` needs `name`, `table`, `key` and `strategy`; missing: {}",
-                        missing.join(", ")
-                    ));
-                }
+                required_without_preset(
+                    "postgres",
+                    &[
+                        ("name", self.name.is_none()),
+                        ("table", self.table.is_none()),
+                        ("key", self.key.is_none()),
+                        ("strategy", self.strategy.is_none()),
+                    ],
+                )?;
                 SqlTarget {
                     name: String::new(),
                     table: TableName::parse("unset").expect("valid"),
@@ -152,11 +147,5 @@ impl PostgresTargetSpec {
         };
         target.validate()?;
         Ok(target)
-    }
-}
-
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(v) = value {
-        *slot = v;
     }
 }
