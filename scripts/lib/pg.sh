@@ -60,5 +60,8 @@ run_pg "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c fsync=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$tls/server.pem -c ssl_key_file=$tls/server.key" start >/dev/null
 export LETHE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 export LETHE_TEST_PG_CA="$tls/ca.pem"
+# The same certificate serves the tests' other TLS servers (an HTTPS front
+# for osmem-server): CA in LETHE_TEST_PG_CA, certificate and key here.
+export LETHE_TEST_TLS_CERT="$tls/server.pem" LETHE_TEST_TLS_KEY="$tls/server.key"
 log "PostgreSQL on 127.0.0.1:$port (TLS offered, CA $LETHE_TEST_PG_CA)"
 

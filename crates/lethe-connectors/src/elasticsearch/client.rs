@@ -149,6 +149,11 @@ fn label(path: &str) -> String {
 }
 
 fn transport_error(what: &str, e: &reqwest::Error) -> ConnectorError {
+    if untrusted_certificate(e) {
+        return ConnectorError::permanent(format!(
+            "elasticsearch {what}: the server's TLS certificate is not trusted; set `ca_file` to the CA that signed it"
+        ));
+    }
     let how = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -157,6 +162,19 @@ fn transport_error(what: &str, e: &reqwest::Error) -> ConnectorError {
         "request failed"
     };
     ConnectorError::transient(format!("elasticsearch {what}: {how}"))
+}
+
+/// Whether the TLS handshake failed on the server's certificate: retrying
+/// cannot help, the configuration must change.
+fn untrusted_certificate(e: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        if err.to_string().to_lowercase().contains("certificate") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// Classifies an HTTP error answer; names the status and the error type,

@@ -2,6 +2,7 @@
 
 mod append_race;
 mod es;
+mod es_tls;
 mod files_config;
 mod files_connector;
 mod files_csv;
