@@ -10,12 +10,15 @@
 //! - [`load`]: a `COPY FROM STDIN` loader (a million rows in seconds);
 //! - [`tds`]: a TDS 7.4 test server backed by SQLite, for the SQL Server connector;
 //! - [`es`]: the suite's Elasticsearch indices (mappings, a generator with
-//!   planted subjects, a `_bulk` loader) and an `osmem-server` launcher.
+//!   planted subjects, a `_bulk` loader) and an `osmem-server` launcher;
+//! - [`cloudlink`]: a Mitel CloudLink test server (tokens, users,
+//!   conversations, fault injection) with planted employees.
 //!
 //! Every number comes from Ofcom's ranges reserved for drama, so no real
 //! person's number is ever generated.
 
 pub mod call_history;
+pub mod cloudlink;
 pub mod es;
 pub mod generate;
 pub mod load;
