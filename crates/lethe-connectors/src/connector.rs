@@ -34,6 +34,22 @@ pub struct Finding {
     /// Identifiers found next to the subject's that the subject did not
     /// give (a second phone in the same directory row).
     pub proposed: Vec<Proposal>,
+    /// Work only a person can do, found beside the matches (a recording
+    /// stored where lethe may not delete it). Erasure plans a manual step
+    /// for them.
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// One thing a person must do, in words for that person. Personal data (a
+/// recording's path holds the caller's number): stored with the request's
+/// step results like export records, never logged; `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FollowUp(pub String);
+
+impl std::fmt::Debug for FollowUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FollowUp(..)")
+    }
 }
 
 impl Finding {

@@ -19,6 +19,7 @@ mod spec;
 pub mod sql;
 
 pub use connector::{
-    BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, Place, Proposal, RetryClass,
+    BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, FollowUp, Place, Proposal,
+    RetryClass,
 };
 pub use error::Error;

@@ -17,6 +17,9 @@
 //!    Manual targets (done by a person) are never discovered; once
 //!    executing, each one whose `manual_for` names the request kind gets
 //!    one `manual` step, which waits in `awaiting_manual` for an approver.
+//!    An erasure whose discovery reported follow-ups (work for a person,
+//!    such as a recording stored beyond every configured root) gets a
+//!    `manual` step on that target too.
 //! 4. When every step is finished: `complete`, `complete_with_exceptions`
 //!    (something retained, weak matches left, a step skipped, which is
 //!    what a declined manual step is) or `fail`. A manual step nobody has
@@ -75,9 +78,18 @@ pub struct StepState {
 impl StepState {
     /// Name-only matches, from the detail.
     pub fn weak(&self) -> u64 {
+        self.count("weak")
+    }
+
+    /// Things discovery found for a person to do, from the detail.
+    pub fn follow_ups(&self) -> u64 {
+        self.count("follow_ups")
+    }
+
+    fn count(&self, field: &str) -> u64 {
         self.detail
             .as_ref()
-            .and_then(|d| d.get("weak"))
+            .and_then(|d| d.get(field))
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0)
     }
@@ -233,6 +245,13 @@ fn execute(
             RequestKind::Erasure => {
                 let to_erase = strong + if weak_included { d.weak() } else { 0 };
                 t.exceptions |= d.weak() > 0 && !weak_included;
+                // Found work only a person can do (a recording stored
+                // beyond every configured root): a manual step beside the
+                // erasure, which the request waits for.
+                if d.follow_ups() > 0 {
+                    let p = planned(StepAction::Manual, target, req.generation);
+                    t.track(find(&p.key), p);
+                }
                 if target.strategy.is_retain() {
                     t.exceptions |= to_erase > 0;
                     continue;

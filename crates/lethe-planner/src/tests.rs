@@ -373,3 +373,52 @@ fn plan_view_shows_manual_targets_with_their_step() {
         "manual:manual:dialogflow"
     );
 }
+
+#[test]
+fn follow_ups_of_discovery_get_a_manual_step_the_erasure_waits_for() {
+    let catalog = vec![target("recordings", Strategy::Redact)];
+    let mut found = step("discover:files:recordings", StepStatus::Succeeded, 2, 0);
+    found.detail = Some(json!({"weak": 0, "places": [], "follow_ups": 1}));
+    let r = RequestState {
+        approved: true,
+        ..req(RequestKind::Erasure, RequestStatus::Executing)
+    };
+    let a = advance(&r, &[found.clone()], &catalog, &Policy::default());
+    assert_eq!(
+        keys(&a),
+        ["manual:files:recordings", "erase:files:recordings"]
+    );
+    assert_eq!(a.event, None);
+    // Erased and verified, the manual step still open: the request waits.
+    let done = |manual: StepStatus| {
+        vec![
+            found.clone(),
+            step("erase:files:recordings", StepStatus::Succeeded, 0, 0),
+            step("verify:files:recordings", StepStatus::Succeeded, 0, 0),
+            step("manual:files:recordings", manual, 0, 0),
+        ]
+    };
+    let a = advance(
+        &r,
+        &done(StepStatus::AwaitingManual),
+        &catalog,
+        &Policy::default(),
+    );
+    assert_eq!(a.event, None);
+    let a = advance(
+        &r,
+        &done(StepStatus::Succeeded),
+        &catalog,
+        &Policy::default(),
+    );
+    assert_eq!(a.event, Some(RequestEvent::Complete));
+    let a = advance(&r, &done(StepStatus::Skipped), &catalog, &Policy::default());
+    assert_eq!(a.event, Some(RequestEvent::CompleteWithExceptions));
+    // Access requests plan no such step.
+    let acc = RequestState {
+        approved: true,
+        ..req(RequestKind::Access, RequestStatus::Executing)
+    };
+    let a = advance(&acc, &[found], &catalog, &Policy::default());
+    assert_eq!(keys(&a), ["export:files:recordings"]);
+}

@@ -57,6 +57,17 @@ pub struct PlanTarget {
     /// What erasure here cannot reach (snapshots, copies elsewhere).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub caveats: Vec<String>,
+    /// Things discovery found for a person to do here (recordings stored
+    /// beyond every configured root); erasure waits for their manual step.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub follow_ups: u64,
+    /// Status of that manual step, when planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_status: Option<StepStatus>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What the plan does in a target.
@@ -142,6 +153,11 @@ pub fn plan_view(
                 verify_status: verify.map(|s| s.status),
                 remaining: verify.and_then(|s| s.remaining),
                 caveats: t.caveats.clone(),
+                follow_ups: d.map_or(0, StepState::follow_ups),
+                follow_up_status: (!t.is_manual())
+                    .then(|| find(StepAction::Manual, t))
+                    .flatten()
+                    .map(|s| s.status),
             }
         })
         .collect();

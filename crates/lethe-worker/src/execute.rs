@@ -149,12 +149,19 @@ impl Engine {
                         if let Err(e) = self.propose(s.request_id, info, f).await {
                             tracing::warn!(error = %e, "recording proposals failed");
                         }
+                        // Follow-ups name places a person must visit
+                        // (personal data): kept like export records.
+                        let follow_ups = (!f.follow_ups.is_empty()).then(|| {
+                            serde_json::json!({
+                                "follow_ups": f.follow_ups.iter().map(|x| x.0.as_str()).collect::<Vec<_>>()
+                            })
+                        });
                         out.push(succeeded(
                             Some(f.matched as i64),
                             None,
                             None,
                             Some(detail(f)),
-                            None,
+                            follow_ups,
                         ));
                     }
                     Ok(out)
@@ -307,9 +314,14 @@ fn succeeded(
     }
 }
 
-/// Discovery's detail: places and weak count, no personal data.
+/// Discovery's detail: places, weak count and how many follow-ups for a
+/// person (the planner plans a manual step for them); no personal data.
 fn detail(f: &Finding) -> serde_json::Value {
-    serde_json::json!({ "weak": f.weak, "places": f.places })
+    let mut d = serde_json::json!({ "weak": f.weak, "places": f.places });
+    if !f.follow_ups.is_empty() {
+        d["follow_ups"] = serde_json::json!(f.follow_ups.len());
+    }
+    d
 }
 
 /// A verify step passes only when nothing that should be gone was found.

@@ -28,6 +28,7 @@ mod marks;
 pub mod matcher;
 mod pool;
 pub mod presets;
+pub mod recordings;
 pub mod redact;
 pub mod rewrite;
 mod spec;
