@@ -16,9 +16,10 @@ use super::compiled::{Compiled, Fail};
 use super::dialect::{MsParam, MsSql, Rendered, MAX_PARAMS};
 use super::pool::{Pool, TdsClient};
 use super::target::MssqlTarget;
+use crate::files::recordings::{self, locate, Located};
 use crate::files::Matcher;
 use crate::sql::{self, Attributed, ColumnTypes, Layout, Needles, Rewrite, Row, StrategyName};
-use crate::{BatchSubject, Connector, ConnectorError, Erasure, Export, Finding};
+use crate::{BatchSubject, Connector, ConnectorError, Erasure, Export, Finding, FollowUp};
 
 /// What a call does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,9 +283,18 @@ impl Inner {
         let rows = self.query(c, client, &c.render(&select)?).await?;
         let found = Attributed::new(layout.clone(), rows, &needles, matcher.as_ref());
         match op {
-            Op::Discover => out
-                .findings
-                .extend(found.findings(subjects, &needles, &place)),
+            Op::Discover => {
+                let mut findings = found.findings(subjects, &needles, &place);
+                if let Some(r) = &c.target.recordings {
+                    let strong_only = vec![false; subjects.len()];
+                    for (s, location) in found.values_of(&r.column, &strong_only) {
+                        findings[s]
+                            .follow_ups
+                            .extend(follow_up(&location, &r.roots));
+                    }
+                }
+                out.findings.extend(findings);
+            }
             Op::Export => out.exports.extend(found.exports(subjects.len(), &place)),
             Op::Erase => {
                 let hasher = self.hasher.as_ref();
@@ -315,6 +325,17 @@ impl Inner {
                         sql::statement::update(d, table, &layout, types, rows)
                     }
                 };
+                // Recordings go before the rows that name them: a crash
+                // in between leaves a row whose file is already gone,
+                // which the re-run takes as done.
+                if let Some(r) = &c.target.recordings {
+                    for (_, location) in found.values_of(&r.column, include_weak) {
+                        if let Located::Local(path) = locate(&location, &r.roots) {
+                            recordings::delete(&path)
+                                .map_err(|e| (recording_error(&table.name, &e), false))?;
+                        }
+                    }
+                }
                 if let Some(first) = changes.first() {
                     let per_row = c.render(&build(std::slice::from_ref(first)))?.params.len();
                     let mut changed = 0u64;
@@ -442,5 +463,33 @@ impl Connector for MssqlConnector {
         batch: &[BatchSubject],
     ) -> Result<Vec<Erasure>, ConnectorError> {
         Ok(self.inner.run(target, batch, Op::Erase).await?.erasures)
+    }
+}
+
+/// What a person must do about a recording lethe may not delete itself;
+/// `None` for one under a configured root.
+fn follow_up(location: &str, roots: &[recordings::RecordingRoot]) -> Option<FollowUp> {
+    match locate(location, roots) {
+        Located::Local(_) => None,
+        Located::Outside => Some(FollowUp(format!(
+            "Delete the recording `{location}` where it is stored: it is outside every configured recording root, so lethe did not touch it."
+        ))),
+        Located::Refused(why) => Some(FollowUp(format!(
+            "Check the recording `{location}` by hand: lethe refused to touch {why}."
+        ))),
+    }
+}
+
+/// A recording that could not be deleted; names the target, never the
+/// path (it holds the caller's number).
+fn recording_error(target: &str, e: &std::io::Error) -> ConnectorError {
+    let message =
+        format!("mssql target `{target}`: cannot delete a recording under its root ({e})");
+    if e.kind() == std::io::ErrorKind::PermissionDenied
+        || e.kind() == std::io::ErrorKind::InvalidInput
+    {
+        ConnectorError::permanent(message)
+    } else {
+        ConnectorError::transient(message)
     }
 }

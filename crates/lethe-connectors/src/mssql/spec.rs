@@ -75,6 +75,13 @@ pub struct MssqlTargetSpec {
     pub purposes: Option<Vec<String>>,
     pub recipients: Option<Vec<String>>,
     pub retention: Option<String>,
+    /// Where the files named by `recording_column` may be deleted:
+    /// `[{ prefix = "\\\\rec01\\calls\\", dir = "/mnt/rec01/calls" }]`.
+    /// Given (even empty), erasure deletes recordings under these roots
+    /// and plans a manual step for every other one.
+    pub recording_roots: Option<Vec<crate::files::recordings::RecordingRoot>>,
+    /// The column naming the files (default `RecordingLocation`).
+    pub recording_column: Option<String>,
 }
 
 impl MssqlTargetSpec {
@@ -174,8 +181,15 @@ impl MssqlTargetSpec {
         t.retain_ground = self.retain_ground.or(t.retain_ground);
         t.description = self.description.or(t.description);
         t.retention = self.retention.or(t.retention);
+        let recordings = self.recording_roots.map(|roots| super::target::Recordings {
+            column: self
+                .recording_column
+                .unwrap_or_else(|| "RecordingLocation".to_owned()),
+            roots,
+        });
         let target = MssqlTarget {
             table: t,
+            recordings,
             database,
             connection: Connection {
                 ado,

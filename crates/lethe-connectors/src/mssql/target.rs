@@ -155,6 +155,19 @@ pub struct MssqlTarget {
     /// `None`: the login's default database.
     pub database: Option<Ident>,
     pub connection: Connection,
+    /// Files the rows point at (call recordings), deleted with the rows.
+    pub recordings: Option<Recordings>,
+}
+
+/// A column of the table that names files (`RecordingLocation`), and where
+/// this machine may delete them. Erasure deletes each erased row's file
+/// when it is under a root, before the row changes; a file anywhere else
+/// becomes a follow-up for a person, found at discovery (so it is on
+/// record before the row that named it is anonymised).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recordings {
+    pub column: String,
+    pub roots: Vec<crate::files::recordings::RecordingRoot>,
 }
 
 impl MssqlTarget {
@@ -163,6 +176,23 @@ impl MssqlTarget {
     pub fn validate(&self) -> Result<(), String> {
         self.table.validate()?;
         let name = &self.table.name;
+        if let Some(r) = &self.recordings {
+            let t = &self.table;
+            if !t.free_text.contains(&r.column) && !t.columns.contains_key(&r.column) {
+                return Err(format!(
+                    "mssql target `{name}`: recording_column `{}` must be one of the table's columns or free_text",
+                    r.column
+                ));
+            }
+            for root in &r.roots {
+                if !root.dir.is_absolute() {
+                    return Err(format!(
+                        "mssql target `{name}`: recording root dir {} must be an absolute path",
+                        root.dir.display()
+                    ));
+                }
+            }
+        }
         self.connection
             .config(self.database.as_ref())
             .map_err(|e| format!("mssql target `{name}`: {e}"))?;

@@ -247,6 +247,33 @@ impl Attributed {
         out
     }
 
+    /// The values of `column` (an identifier or free-text column) in the
+    /// rows each subject matches: strong rows, and weak ones where
+    /// `include_weak[subject]`; `(subject, value)`, empty values left out.
+    pub(crate) fn values_of(&self, column: &str, include_weak: &[bool]) -> Vec<(usize, String)> {
+        let l = &self.layout;
+        let at = match (
+            l.idents.iter().position(|(c, _, _)| c == column),
+            l.free_text.iter().position(|c| c == column),
+        ) {
+            (Some(i), _) => 1 + i,
+            (None, Some(j)) => 1 + l.idents.len() + j,
+            (None, None) => return Vec::new(),
+        };
+        let mut out = Vec::new();
+        for rm in &self.matches {
+            let Some(value) = &self.rows[rm.row].values[at] else {
+                continue;
+            };
+            for (s, m) in &rm.subjects {
+                if (m.strong || include_weak[*s]) && !value.trim().is_empty() {
+                    out.push((*s, value.clone()));
+                }
+            }
+        }
+        out
+    }
+
     /// The rows erasure changes and, per subject, how many of its rows
     /// that is. A row changes when a subject of the batch matches it
     /// strongly, or weakly with `include_weak[subject]`.

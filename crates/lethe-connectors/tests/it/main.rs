@@ -9,6 +9,7 @@ mod files_csv;
 mod files_errors;
 mod matching;
 mod mssql;
+mod mssql_recordings;
 mod pg;
 mod pg_call_history;
 mod pg_errors;

@@ -63,7 +63,7 @@ const PERSONAL: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-async fn client(server: &TdsServer, database: &str) -> Tds {
+pub(crate) async fn client(server: &TdsServer, database: &str) -> Tds {
     let mut c = Config::new();
     c.host("127.0.0.1");
     c.port(server.addr().port());
@@ -75,7 +75,7 @@ async fn client(server: &TdsServer, database: &str) -> Tds {
 }
 
 /// A TDS test server holding the generated estate.
-async fn estate(background: usize) -> (TdsServer, CcmFixture) {
+pub(crate) async fn estate(background: usize) -> (TdsServer, CcmFixture) {
     let server = TdsServer::start(TdsConfig::default()).await.unwrap();
     let fixture = generate(42, background);
     for db in ["CCMData", "CCMStatisticalData"] {
@@ -123,7 +123,7 @@ fn connector(server: &TdsServer) -> MssqlConnector {
     MssqlConnector::new(targets, None).unwrap()
 }
 
-fn batch(fixture: &CcmFixture, who: &[usize]) -> Vec<BatchSubject> {
+pub(crate) fn batch(fixture: &CcmFixture, who: &[usize]) -> Vec<BatchSubject> {
     who.iter()
         .map(|&i| {
             let p = &fixture.planted[i];
@@ -162,7 +162,7 @@ async fn count_of(server: &TdsServer, db: &str, table: &str, columns: &[&str], p
     .await
 }
 
-async fn scalar(server: &TdsServer, db: &str, sql: &str) -> i64 {
+pub(crate) async fn scalar(server: &TdsServer, db: &str, sql: &str) -> i64 {
     let mut c = client(server, db).await;
     let row = c
         .simple_query(sql)
