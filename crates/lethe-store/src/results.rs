@@ -148,6 +148,12 @@ macro_rules! impl_results {
                     }
                 }
                 for (id, n) in per_request {
+                    // Step outputs hold personal data found with the
+                    // identifiers (exports, follow-ups): they go too.
+                    sqlx::query($crate::sql::PURGE_OUTPUTS)
+                        .bind(id)
+                        .execute(w.conn())
+                        .await?;
                     let data = serde_json::json!({ "identifiers": n });
                     self.append_audit(w.conn(), now, "lethe", Some(id), "identifiers.destroyed", &data)
                         .await?;

@@ -69,6 +69,12 @@ pub struct StepView {
     pub finished_at: Option<DateTime<Utc>>,
     /// Every attempt, oldest first.
     pub attempts: Vec<AttemptView>,
+    /// For a manual step on an automated target: what its discovery found
+    /// for a person to do (a recording stored beyond every configured
+    /// root, by its location). Personal data, like an export: shown to
+    /// the request's officers, kept until the identifiers are destroyed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub follow_ups: Vec<String>,
 }
 
 /// One attempt at a step.
@@ -125,6 +131,7 @@ impl From<&StepRecord> for StepView {
             started_at: s.started_at,
             finished_at: s.finished_at,
             attempts: s.attempts.iter().map(AttemptView::from).collect(),
+            follow_ups: Vec::new(),
         }
     }
 }
@@ -153,7 +160,39 @@ pub async fn list_steps(
         .await?
         .ok_or(ApiError::RequestNotFound)?;
     let steps = state.store.list_steps(id).await?;
-    Ok(Json(StepList {
-        items: steps.iter().map(StepView::from).collect(),
-    }))
+    let mut items: Vec<StepView> = steps.iter().map(StepView::from).collect();
+    if items.iter().any(|s| s.action == StepAction::Manual) {
+        let follow_ups = follow_ups(&state.store.step_outputs(id).await?);
+        for s in items.iter_mut().filter(|s| s.action == StepAction::Manual) {
+            if let Some(f) = follow_ups.get(&(s.connector.clone(), s.target.clone())) {
+                s.follow_ups = f.clone();
+            }
+        }
+    }
+    Ok(Json(StepList { items }))
+}
+
+/// Follow-ups of discovery outputs by (connector, target), from every
+/// generation of discovery, each once.
+fn follow_ups(
+    outputs: &[(String, serde_json::Value)],
+) -> std::collections::HashMap<(String, String), Vec<String>> {
+    let mut out: std::collections::HashMap<(String, String), Vec<String>> = Default::default();
+    for (key, payload) in outputs {
+        let mut parts = key.splitn(4, ':');
+        let (Some("discover"), Some(connector), Some(target)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let list = out
+            .entry((connector.to_owned(), target.to_owned()))
+            .or_default();
+        for f in payload["follow_ups"].as_array().into_iter().flatten() {
+            if let Some(text) = f.as_str().filter(|t| !list.iter().any(|l| l == t)) {
+                list.push(text.to_owned());
+            }
+        }
+    }
+    out
 }
