@@ -41,6 +41,10 @@ pub struct Config {
     /// usually a preset plus the cluster's `url`.
     #[serde(default)]
     pub elasticsearch: Vec<lethe_connectors::elasticsearch::EsTargetSpec>,
+    /// Mitel CloudLink users and their open chats (`[[cloudlink]]`): one
+    /// table per account, with `account_id`, `username` and `password_env`.
+    #[serde(default)]
+    pub cloudlink: Vec<lethe_connectors::cloudlink::CloudLinkTargetSpec>,
     /// Work done by a person where no API reaches (`[[manual]]`): Google
     /// Dialogflow, third-party WFM, backups, support packages, console
     /// registries, voicemail; each usually a preset plus its `recipient`.

@@ -18,6 +18,7 @@ use super::Config;
 /// Every configured connector with its targets. A connector kind with no
 /// targets is left out, so plans only list what is configured.
 pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
+    use lethe_connectors::cloudlink::CloudLinkConnector;
     use lethe_connectors::elasticsearch::ElasticsearchConnector;
     use lethe_connectors::manual::{snapshot_purge, ManualConnector};
     use lethe_connectors::mssql::MssqlConnector;
@@ -28,6 +29,7 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
     let postgres = resolve(&config.postgres, "postgres", |s| s.resolve())?;
     let mssql = resolve(&config.mssql, "mssql", |s| s.resolve())?;
     let elasticsearch = resolve(&config.elasticsearch, "elasticsearch", |s| s.resolve())?;
+    let cloudlink = resolve(&config.cloudlink, "cloudlink", |s| s.resolve())?;
     let mut manual = resolve(&config.manual, "manual", |s| s.resolve())?;
     // A snapshotted index keeps erased documents in its snapshots: a
     // person must purge them, so the plan gets a manual step for it.
@@ -45,6 +47,7 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
         build(elasticsearch, "elasticsearch", |t| {
             ElasticsearchConnector::new(t, key())
         })?,
+        build(cloudlink, "cloudlink", |t| CloudLinkConnector::new(t, key()))?,
         build(manual, "manual", ManualConnector::new)?,
     ];
     for c in sections.into_iter().flatten() {

@@ -7,7 +7,9 @@
 //! [`sql`] is the table engine shared by the SQL connectors, and
 //! [`postgres`] the connector for the console's call history on it.
 //! [`manual`] holds the steps a person does where no API reaches.
+//! [`cloudlink`] reaches the Mitel CloudLink users and open chats over REST.
 
+pub mod cloudlink;
 mod connector;
 pub mod elasticsearch;
 mod error;

@@ -267,7 +267,10 @@ impl Client {
 /// `base` with `segments` appended, each percent-encoded as one segment;
 /// `Err` for a segment that would climb or be empty (`.`, `..`, ``).
 fn join(base: &Url, segments: &[&str]) -> Result<Url, ()> {
-    if segments.iter().any(|s| s.is_empty() || *s == "." || *s == "..") {
+    if segments
+        .iter()
+        .any(|s| s.is_empty() || *s == "." || *s == "..")
+    {
         return Err(());
     }
     let mut url = base.clone();
@@ -276,11 +279,12 @@ fn join(base: &Url, segments: &[&str]) -> Result<Url, ()> {
 }
 
 fn bearer(token: &SecretString, route: &str) -> Result<HeaderValue, ConnectorError> {
-    let mut h = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
-        ConnectorError::permanent(format!(
-            "cloudlink {route}: the access token holds characters a header cannot"
-        ))
-    })?;
+    let mut h =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            ConnectorError::permanent(format!(
+                "cloudlink {route}: the access token holds characters a header cannot"
+            ))
+        })?;
     h.set_sensitive(true);
     Ok(h)
 }

@@ -96,8 +96,7 @@ impl CloudLinkConnector {
                 ));
             }
             target.validate()?;
-            if matches!(target.replacement(), Some(Replacement::Pseudonym)) && pseudonym.is_none()
-            {
+            if matches!(target.replacement(), Some(Replacement::Pseudonym)) && pseudonym.is_none() {
                 return Err(format!(
                     "cloudlink target `{name}`: pseudonym replacements need the pseudonym key, which is not configured"
                 ));
@@ -136,7 +135,13 @@ impl CloudLinkConnector {
             let filter = format!("email eq {}", odata_literal(email));
             found.extend(
                 c.client
-                    .list(Api::Admin, &users_path, Some(filter), t.page_size, "GET users")
+                    .list(
+                        Api::Admin,
+                        &users_path,
+                        Some(filter),
+                        t.page_size,
+                        "GET users",
+                    )
                     .await?,
             );
         }
@@ -181,7 +186,9 @@ impl CloudLinkConnector {
         let mut matches = vec![Vec::new(); subjects.len()];
         let hasher = self.inner.hasher.as_ref();
         for (u, user) in users.iter().enumerate() {
-            if t.replacement().is_some_and(|w| is_anonymised(user, w, hasher)) {
+            if t.replacement()
+                .is_some_and(|w| is_anonymised(user, w, hasher))
+            {
                 continue;
             }
             for (s, strength) in strengths(user, subjects, &matcher).into_iter().enumerate() {
@@ -193,11 +200,19 @@ impl CloudLinkConnector {
         let matched: BTreeSet<usize> = matches.iter().flatten().map(|(u, _)| *u).collect();
         let mut conversations = HashMap::new();
         for u in matched {
-            let Some(id) = user_id(&users[u]) else { continue };
+            let Some(id) = user_id(&users[u]) else {
+                continue;
+            };
             let filter = format!("participantId eq {}", odata_literal(id));
             let list = c
                 .client
-                .list(Api::Chat, &["conversations"], Some(filter), t.page_size, "GET conversations")
+                .list(
+                    Api::Chat,
+                    &["conversations"],
+                    Some(filter),
+                    t.page_size,
+                    "GET conversations",
+                )
                 .await?;
             conversations.insert(u, list);
         }
@@ -247,7 +262,9 @@ impl CloudLinkConnector {
                     "document": user,
                 }));
                 for conv in scan.conversations_of(u) {
-                    let Some(id) = conversation_id(conv) else { continue };
+                    let Some(id) = conversation_id(conv) else {
+                        continue;
+                    };
                     if !done.insert(id.to_owned()) {
                         continue;
                     }
@@ -301,7 +318,9 @@ impl CloudLinkConnector {
                     continue;
                 }
                 for conv in scan.conversations_of(u).iter().filter(|c| is_open(c)) {
-                    let Some(id) = conversation_id(conv) else { continue };
+                    let Some(id) = conversation_id(conv) else {
+                        continue;
+                    };
                     let key = format!("conversation:{id}");
                     if !changed.contains_key(&key) {
                         let reply = c
@@ -381,7 +400,9 @@ fn finding(scan: &Scan, subject: &Subject, matches: &[(usize, Strength)]) -> Fin
             Strength::Weak => users_weak += 1,
         }
         for conv in scan.conversations_of(u).iter().filter(|c| is_open(c)) {
-            let Some(id) = conversation_id(conv) else { continue };
+            let Some(id) = conversation_id(conv) else {
+                continue;
+            };
             match (counted.get(id), strength) {
                 (None, s) => {
                     counted.insert(id, s);
@@ -421,7 +442,11 @@ fn finding(scan: &Scan, subject: &Subject, matches: &[(usize, Strength)]) -> Fin
 
 fn propose(out: &mut Vec<Proposal>, subject: &Subject, user: &Value) {
     if let Some(id) = user_id(user) {
-        if !subject.cloudlink_user_ids.iter().any(|u| u.normalised() == id) {
+        if !subject
+            .cloudlink_user_ids
+            .iter()
+            .any(|u| u.normalised() == id)
+        {
             out.push(Proposal {
                 kind: IdentifierKind::CloudlinkUserId,
                 value: id.to_owned(),

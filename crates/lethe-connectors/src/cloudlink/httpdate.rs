@@ -90,7 +90,10 @@ mod tests {
             Some(Duration::from_secs(5))
         );
         assert_eq!(
-            retry_after("Sun, 06 Nov 1994 08:49:37 GMT", want + Duration::from_secs(9)),
+            retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                want + Duration::from_secs(9)
+            ),
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));

@@ -139,9 +139,14 @@ impl Session {
         let v: Value = serde_json::from_str(&text).map_err(|_| {
             ConnectorError::transient(format!("cloudlink {ROUTE}: the answer is not JSON"))
         })?;
-        let access = v["access_token"].as_str().filter(|s| !s.is_empty()).ok_or_else(|| {
-            ConnectorError::transient(format!("cloudlink {ROUTE}: the answer has no access_token"))
-        })?;
+        let access = v["access_token"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ConnectorError::transient(format!(
+                    "cloudlink {ROUTE}: the answer has no access_token"
+                ))
+            })?;
         let lifetime = Duration::from_secs(v["expires_in"].as_u64().unwrap_or(3600));
         let margin = (lifetime / 4).min(MAX_MARGIN);
         Ok(Tokens {

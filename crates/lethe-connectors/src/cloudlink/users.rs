@@ -8,7 +8,8 @@ use crate::files::Matcher;
 use crate::sql::pseudonym;
 
 /// Fields that name the person: replaced by `anonymise`.
-pub(crate) const NAME_FIELDS: [&str; 5] = ["name", "displayName", "firstName", "lastName", "nickname"];
+pub(crate) const NAME_FIELDS: [&str; 5] =
+    ["name", "displayName", "firstName", "lastName", "nickname"];
 /// Fields that reach the person: cleared by `anonymise`.
 pub(crate) const CONTACT_FIELDS: [&str; 4] = ["email", "phone", "mobile", "extension"];
 
@@ -114,7 +115,11 @@ pub(crate) fn is_anonymised(
 /// The user object `anonymise` writes back with `PUT`: name fields
 /// replaced, contact fields cleared, everything else (`userId`, `role`,
 /// `accountId`, timestamps) as it was. HAL links are dropped.
-pub(crate) fn anonymised(user: &Value, with: &Replacement, hasher: Option<&IdentifierHasher>) -> Value {
+pub(crate) fn anonymised(
+    user: &Value,
+    with: &Replacement,
+    hasher: Option<&IdentifierHasher>,
+) -> Value {
     let mut out = user.clone();
     let id = user_id(user).unwrap_or("").to_owned();
     if let Value::Object(m) = &mut out {
