@@ -415,6 +415,7 @@ macro_rules! impl_store {
                     .bind(filter.external_id.as_deref())
                     .bind(filter.after)
                     .bind(limit as i64 + 1)
+                    .bind(i64::from(filter.awaiting_manual))
                     .fetch_all(&mut *conn)
                     .await?;
                 let next = if rows.len() > limit {

@@ -192,6 +192,9 @@ pub struct RequestFilter {
     pub kind: Option<RequestKind>,
     pub due_before: Option<DateTime<Utc>>,
     pub external_id: Option<String>,
+    /// Only requests with at least one step waiting for a person (manual
+    /// steps): with `due_before`, the reminder list.
+    pub awaiting_manual: bool,
     pub after: Option<Uuid>,
     pub limit: u32,
 }

@@ -29,6 +29,8 @@ pub(crate) const LIST_REQUESTS: &str = concat!(
         and ($3 is null or due_at < $3)
         and ($4 is null or external_id = $4)
         and ($5 is null or id < $5)
+        and ($7 = 0 or exists (select 1 from step
+              where step.request_id = request.id and step.status = 'awaiting_manual'))
       order by id desc
       limit $6"
 );

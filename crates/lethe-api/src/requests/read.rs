@@ -29,6 +29,10 @@ pub struct ListQuery {
     pub due_before: Option<DateTime<Utc>>,
     /// Only requests raised by this ticket.
     pub external_id: Option<String>,
+    /// `true`: only requests with a manual step waiting for a person.
+    /// With `status=executing` and `due_before`, the reminder list of
+    /// requests that wait on people close to their deadline.
+    pub awaiting_manual: Option<bool>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,
     /// Page size, 1–200 (default 50).
@@ -64,6 +68,7 @@ pub async fn list_requests(
         kind: q.kind,
         due_before: q.due_before,
         external_id: q.external_id,
+        awaiting_manual: q.awaiting_manual.unwrap_or(false),
         after: q.cursor,
         limit,
     };

@@ -381,3 +381,72 @@ async fn decline_needs_a_note_and_bad_paths_say_what_is_wrong() {
         reply.text
     );
 }
+
+#[tokio::test]
+async fn requests_waiting_on_people_near_their_deadline_are_listed_and_marked() {
+    let app = app().await;
+    let waiting = waiting_for_a_person(&app).await;
+    // Another request, waiting for approval: on nobody's manual step.
+    let other = create(&app, "erasure").await;
+    assert_eq!(drive(&app, other).await, RequestStatus::AwaitingApproval);
+    let soon = (chrono::Utc::now() + chrono::TimeDelta::days(40)).to_rfc3339();
+    let list = |extra: &'static str| {
+        let soon = soon.clone();
+        let app = &app;
+        async move {
+            let q = format!(
+                "/v1/requests?due_before={}{extra}",
+                soon.replace('+', "%2B")
+            );
+            let r = app.call(Method::GET, &q, Some(&viewer()), None).await;
+            assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list("&awaiting_manual=true").await, [waiting.to_string()]);
+    assert_eq!(
+        list("&awaiting_manual=true&status=executing").await,
+        [waiting.to_string()]
+    );
+    assert_eq!(list("").await.len(), 2);
+    let report = app
+        .call(
+            Method::GET,
+            &format!("/v1/requests/{waiting}/report"),
+            Some(&viewer()),
+            None,
+        )
+        .await;
+    let reminder = report.body["reminder"].as_str().unwrap();
+    assert!(
+        reminder.starts_with("1 manual step(s) still wait"),
+        "{reminder}"
+    );
+    let html = app
+        .call(
+            Method::GET,
+            &format!("/v1/requests/{waiting}/report?format=html"),
+            Some(&viewer()),
+            None,
+        )
+        .await;
+    assert!(html.text.contains("still wait for a person"));
+
+    post(&app, waiting, STEP, "confirm", &approver(), None).await;
+    assert_eq!(drive(&app, waiting).await, RequestStatus::Completed);
+    assert!(list("&awaiting_manual=true").await.is_empty());
+    let report = app
+        .call(
+            Method::GET,
+            &format!("/v1/requests/{waiting}/report"),
+            Some(&viewer()),
+            None,
+        )
+        .await;
+    assert!(report.body.get("reminder").is_none(), "{}", report.text);
+}

@@ -50,6 +50,10 @@ pub struct ErasureReport {
     pub targets: Vec<TargetReport>,
     /// The plan's manual steps.
     pub manual: Vec<ManualReport>,
+    /// Set while manual steps still wait for a person: how many, and the
+    /// deadline they hold the request past if nobody acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<String>,
 }
 
 /// Sums over all targets of a report.
@@ -239,7 +243,19 @@ pub fn erasure_report(e: &RequestEvidence, generated_at: DateTime<Utc>) -> Erasu
         .map(target_report)
         .collect();
     let totals = totals(&targets);
+    let open = e
+        .manual
+        .iter()
+        .filter(|m| m.status == StepStatus::AwaitingManual)
+        .count();
+    let reminder = (open > 0).then(|| {
+        format!(
+            "{open} manual step(s) still wait for a person; the request is due {}",
+            e.due_at.format("%Y-%m-%d %H:%M UTC")
+        )
+    });
     ErasureReport {
+        reminder,
         request_id: e.request_id,
         status: e.status,
         generated_at,

@@ -47,6 +47,9 @@ pub fn render_report_html(r: &ErasureReport) -> String {
         b.push_str("</ul>\n");
     }
 
+    if let Some(reminder) = &r.reminder {
+        let _ = writeln!(b, "<p class=\"bad\">{}</p>", escape(reminder));
+    }
     let t = &r.totals;
     let o = &t.outcomes;
     let _ = write!(
