@@ -47,7 +47,9 @@ pub fn catalog(config: &Config) -> anyhow::Result<Catalog> {
         build(elasticsearch, "elasticsearch", |t| {
             ElasticsearchConnector::new(t, key())
         })?,
-        build(cloudlink, "cloudlink", |t| CloudLinkConnector::new(t, key()))?,
+        build(cloudlink, "cloudlink", |t| {
+            CloudLinkConnector::new(t, key())
+        })?,
         build(manual, "manual", ManualConnector::new)?,
     ];
     for c in sections.into_iter().flatten() {

@@ -3,6 +3,7 @@
 //! over a demo estate on disk.
 
 mod cli;
+mod cloudlink_estate;
 mod compose;
 mod demo;
 mod erasure;

@@ -156,26 +156,38 @@ impl Client {
         method: Method,
         api: Api,
         segments: &[&str],
-        query: &[(&str, String)],
         body: Option<&Value>,
         route: &str,
         allow: &[u16],
     ) -> Result<Reply, ConnectorError> {
+        let url = self.url(api, segments, route)?;
+        self.send(method, url, body, route, allow).await
+    }
+
+    /// The URL of `segments` (after the API version) of `api`.
+    fn url(&self, api: Api, segments: &[&str], route: &str) -> Result<Url, ConnectorError> {
         let base = match api {
             Api::Admin => &self.admin,
             Api::Chat => &self.chat,
         };
         let mut all = vec![self.api_version.as_str()];
         all.extend_from_slice(segments);
-        let mut url = join(base, &all).map_err(|_| {
+        join(base, &all).map_err(|_| {
             ConnectorError::permanent(format!(
                 "cloudlink {route}: an id is not usable in a URL path"
             ))
-        })?;
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
+        })
+    }
+
+    /// See [`Client::call`].
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        route: &str,
+        allow: &[u16],
+    ) -> Result<Reply, ConnectorError> {
         let mut renewed = false;
         loop {
             let token = self.session.bearer(&self.transport).await?;
@@ -235,13 +247,16 @@ impl Client {
         let mut all = Vec::new();
         let mut skip = 0usize;
         for _ in 0..MAX_PAGES {
-            let mut query = vec![("$top", page_size.to_string()), ("$skip", skip.to_string())];
-            if let Some(f) = &filter {
-                query.push(("$filter", f.clone()));
+            let mut url = self.url(api, segments, route)?;
+            {
+                let mut q = url.query_pairs_mut();
+                q.append_pair("$top", &page_size.to_string());
+                q.append_pair("$skip", &skip.to_string());
+                if let Some(f) = &filter {
+                    q.append_pair("$filter", f);
+                }
             }
-            let reply = self
-                .call(Method::GET, api, segments, &query, None, route, &[])
-                .await?;
+            let reply = self.send(Method::GET, url, None, route, &[]).await?;
             let items = match &reply.json["_embedded"]["items"] {
                 Value::Array(a) => a.clone(),
                 Value::Null => Vec::new(),

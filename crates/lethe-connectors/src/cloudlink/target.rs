@@ -184,7 +184,7 @@ impl CloudLinkTarget {
             ("chat_url", &c.chat_url),
         ] {
             let https = url.starts_with("https://");
-            if !https && !(c.allow_http && url.starts_with("http://")) {
+            if !(https || c.allow_http && url.starts_with("http://")) {
                 return Err(format!(
                     "cloudlink target `{name}`: `{key}` must start with https:// (set `allow_http = true` only for a test server)"
                 ));

@@ -1,6 +1,7 @@
 //! Integration tests of the files connector core, on real temp files.
 
 mod append_race;
+mod cloudlink;
 mod es;
 mod es_tls;
 mod files_config;

@@ -85,20 +85,17 @@ fn parse_filter(filter: &str) -> Option<(String, String)> {
     Some((field.to_owned(), inner.replace("''", "'")))
 }
 
-/// `$top` and `$skip`, or a 400.
-fn paging(p: &HashMap<String, String>) -> Result<(usize, usize), Response> {
+/// `$top` and `$skip`, or what is wrong with them.
+fn paging(p: &HashMap<String, String>) -> Result<(usize, usize), String> {
     let num = |k: &str, default: usize| match p.get(k) {
         None => Ok(default),
         Some(v) => v
             .parse::<usize>()
-            .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("{k} is not a number"))),
+            .map_err(|_| format!("{k} is not a number")),
     };
     let top = num("$top", DEFAULT_TOP)?;
     if top == 0 || top > MAX_TOP {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "$top must be between 1 and 1000",
-        ));
+        return Err("$top must be between 1 and 1000".to_owned());
     }
     Ok((top, num("$skip", 0)?))
 }
@@ -107,7 +104,7 @@ fn paging(p: &HashMap<String, String>) -> Result<(usize, usize), Response> {
 fn envelope(path: &str, p: &HashMap<String, String>, all: Vec<Value>) -> Response {
     let (top, skip) = match paging(p) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(m) => return error(StatusCode::BAD_REQUEST, &m),
     };
     let total = all.len();
     let items: Vec<Value> = all.into_iter().skip(skip).take(top).collect();

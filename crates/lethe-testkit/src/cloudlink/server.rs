@@ -163,9 +163,32 @@ impl CloudLinkServer {
     /// The next `n` requests (any route, the token route included) are
     /// answered with `status` and, if given, a `Retry-After` header.
     pub fn fail_next(&self, n: usize, status: u16, retry_after: Option<RetryAfter>) {
+        self.push_faults(None, n, status, retry_after);
+    }
+
+    /// Like [`fail_next`](Self::fail_next), for requests of `route` only
+    /// (`DELETE user`, see [`Seen::route`]); other routes pass.
+    pub fn fail_next_on(
+        &self,
+        route: &'static str,
+        n: usize,
+        status: u16,
+        retry_after: Option<RetryAfter>,
+    ) {
+        self.push_faults(Some(route), n, status, retry_after);
+    }
+
+    fn push_faults(
+        &self,
+        route: Option<&'static str>,
+        n: usize,
+        status: u16,
+        retry_after: Option<RetryAfter>,
+    ) {
         let mut s = self.shared.lock();
         for _ in 0..n {
             s.faults.push_back(Fault {
+                route,
                 status,
                 retry_after,
             });
@@ -288,7 +311,7 @@ async fn gate(
             .and_then(|s| s.parse().ok())
     });
     let is_token = route == "POST token";
-    let fault = shared.lock().faults.pop_front();
+    let fault = shared.lock().take_fault(&route);
     let response = if let Some(f) = fault {
         let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = error(status, "injected failure");

@@ -12,8 +12,10 @@ use super::fixture::{CloudLinkFixture, Conversation};
 use super::server::{RetryAfter, Seen};
 
 /// One injected failure.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Fault {
+    /// Only requests of this route (see `Seen::route`); any when `None`.
+    pub route: Option<&'static str>,
     pub status: u16,
     pub retry_after: Option<RetryAfter>,
 }
@@ -96,6 +98,15 @@ impl State {
         self.users
             .iter()
             .position(|u| u.get("userId").and_then(Value::as_str) == Some(user_id))
+    }
+
+    /// The first pending fault for `route`, removed.
+    pub fn take_fault(&mut self, route: &str) -> Option<Fault> {
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.route.is_none_or(|r| r == route))?;
+        self.faults.remove(i)
     }
 
     /// Counts down `expire_after` for one successful API answer.
