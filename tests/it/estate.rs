@@ -40,6 +40,8 @@ pub struct Options {
     pub targets: fn(Vec<FileTarget>) -> Vec<FileTarget>,
     /// Another connector beside the files (a postgres one, say).
     pub extra: Option<Arc<dyn lethe_connectors::Connector>>,
+    /// More of them (the whole estate).
+    pub extras: Vec<Arc<dyn lethe_connectors::Connector>>,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             identifier_retention: None,
             targets: |t| t,
             extra: None,
+            extras: Vec::new(),
         }
     }
 }
@@ -72,8 +75,8 @@ impl Estate {
                 .unwrap(),
         );
         let mut catalog = Catalog::default().with(files.clone()).unwrap();
-        if let Some(extra) = opts.extra.clone() {
-            catalog = catalog.with(extra).unwrap();
+        for extra in opts.extra.iter().chain(&opts.extras) {
+            catalog = catalog.with(Arc::clone(extra)).unwrap();
         }
         let region = PhoneRegion::parse("GB").unwrap();
         let engine = Engine::new(

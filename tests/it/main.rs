@@ -15,3 +15,4 @@ mod mssql_demo;
 mod outage;
 mod pgstore;
 mod scale_out;
+mod whole_estate;
