@@ -24,6 +24,7 @@
 mod client;
 mod connector;
 mod httpdate;
+mod scan;
 mod session;
 mod spec;
 mod target;

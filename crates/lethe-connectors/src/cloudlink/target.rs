@@ -48,7 +48,8 @@ pub struct CloudLinkConnection {
     /// passwords would otherwise cross the network in clear.
     pub allow_http: bool,
     pub timeout: Duration,
-    /// See [`DEFAULT_RETRY_AFTER_CAP_SECS`].
+    /// Longest `Retry-After` waited out inside a call (default 60 s); a
+    /// longer one hands the step back to the worker as transient.
     pub retry_after_cap: Duration,
 }
 
