@@ -270,3 +270,57 @@ fn manual_tables_are_planned_as_steps_for_a_person_and_bad_ones_refused() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudlink_tables_load_and_plan_against_the_test_server() {
+    use lethe_testkit::cloudlink::{self, CloudLinkConfig, CloudLinkServer};
+    let fixture = cloudlink::generate(5);
+    let server = CloudLinkServer::start(CloudLinkConfig::default(), &fixture).await;
+    let c = server.config();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lethe.db");
+    let config = dir.path().join("lethe.toml");
+    let table = |extra: &str| {
+        format!(
+            "[[cloudlink]]\nbase_url = \"{}\"\nchat_url = \"{}\"\naccount_id = \"{}\"\nusername = \"{}\"\npassword_env = \"CL_TEST_PASSWORD\"\n{extra}",
+            server.url(),
+            server.url(),
+            c.account_id,
+            c.username
+        )
+    };
+    std::fs::write(&config, table("allow_http = true\n")).unwrap();
+    let out = lethe(&db)
+        .env("LETHE_CONFIG", &config)
+        .env("CL_TEST_PASSWORD", &c.password)
+        .args(["plan", "--email", "john.smith@example.com"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("cloudlink:"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let john = fixture.planted_by_email("john.smith@example.com");
+    let want = format!("delete {} item(s)", 1 + john.open.len());
+    assert!(line.contains(&want), "{line}");
+    assert!(!stdout.contains("error"), "{stdout}");
+
+    // Plain http without saying so is refused at startup.
+    std::fs::write(&config, table("")).unwrap();
+    let out = lethe(&db)
+        .env("LETHE_CONFIG", &config)
+        .env("CL_TEST_PASSWORD", &c.password)
+        .args(["plan", "--email", "john.smith@example.com"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[[cloudlink]] targets"), "{stderr}");
+    assert!(!stderr.contains(&c.password), "{stderr}");
+}
