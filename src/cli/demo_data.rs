@@ -113,9 +113,9 @@ async fn tds(ado: &str, database: &str) -> anyhow::Result<Tds> {
         .await
         .context("connecting to SQL Server")?;
     tcp.set_nodelay(true)?;
-    Ok(tiberius::Client::connect(config, tcp.compat_write())
+    tiberius::Client::connect(config, tcp.compat_write())
         .await
-        .context("logging in to SQL Server")?)
+        .context("logging in to SQL Server")
 }
 
 async fn load_mssql(ado: &str, rows: usize) -> anyhow::Result<()> {

@@ -21,6 +21,13 @@ pub struct BatchSubject {
     pub include_weak: bool,
 }
 
+impl BatchSubject {
+    /// The subjects of a batch, in batch order.
+    pub fn subjects(batch: &[BatchSubject]) -> Vec<Subject> {
+        batch.iter().map(|b| b.subject.clone()).collect()
+    }
+}
+
 /// What discovery (and verification, which re-runs it) found for one subject.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Finding {

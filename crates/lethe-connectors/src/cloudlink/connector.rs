@@ -195,7 +195,7 @@ impl CloudLinkConnector {
         c: &Compiled,
         batch: &[BatchSubject],
     ) -> Result<Vec<Finding>, ConnectorError> {
-        let subjects = subjects_of(batch);
+        let subjects = BatchSubject::subjects(batch);
         let scan = self.scan(c, &subjects).await?;
         Ok(subjects
             .iter()
@@ -209,7 +209,7 @@ impl CloudLinkConnector {
         c: &Compiled,
         batch: &[BatchSubject],
     ) -> Result<Vec<Export>, ConnectorError> {
-        let subjects = subjects_of(batch);
+        let subjects = BatchSubject::subjects(batch);
         let scan = self.scan(c, &subjects).await?;
         let mut messages: HashMap<String, Vec<Value>> = HashMap::new();
         let mut exports = Vec::with_capacity(batch.len());
@@ -270,7 +270,7 @@ impl CloudLinkConnector {
         c: &Compiled,
         batch: &[BatchSubject],
     ) -> Result<Vec<Erasure>, ConnectorError> {
-        let subjects = subjects_of(batch);
+        let subjects = BatchSubject::subjects(batch);
         let scan = self.scan(c, &subjects).await?;
         let account = c.target.connection.account_id.as_str();
         let hasher = self.inner.hasher.as_ref();
@@ -350,10 +350,6 @@ impl CloudLinkConnector {
         );
         Ok(out)
     }
-}
-
-fn subjects_of(batch: &[BatchSubject]) -> Vec<Subject> {
-    batch.iter().map(|b| b.subject.clone()).collect()
 }
 
 #[async_trait]

@@ -199,7 +199,7 @@ impl ElasticsearchConnector {
         batch: &[BatchSubject],
     ) -> Result<Vec<Finding>, ConnectorError> {
         let t = &c.target;
-        let subjects = &subjects_of(batch)[..];
+        let subjects = &BatchSubject::subjects(batch)[..];
         let n = subjects.len();
         let mut findings = vec![Finding::default(); n];
         let matcher = matcher(subjects)?;
@@ -247,7 +247,7 @@ impl ElasticsearchConnector {
         batch: &[BatchSubject],
     ) -> Result<Vec<Export>, ConnectorError> {
         let t = &c.target;
-        let subjects = &subjects_of(batch)[..];
+        let subjects = &BatchSubject::subjects(batch)[..];
         let n = subjects.len();
         let mut exports = vec![Export::default(); n];
         let matcher = matcher(subjects)?;
@@ -284,7 +284,7 @@ impl ElasticsearchConnector {
         batch: &[BatchSubject],
     ) -> Result<Vec<Erasure>, ConnectorError> {
         let t = &c.target;
-        let subjects = subjects_of(batch);
+        let subjects = BatchSubject::subjects(batch);
         let include_weak: Vec<bool> = batch.iter().map(|b| b.include_weak).collect();
         let mut affected = vec![0u64; batch.len()];
         let matcher = matcher(&subjects)?;
@@ -472,14 +472,10 @@ where
     Fut: Future<Output = Result<Vec<R>, ConnectorError>>,
 {
     let mut out = Vec::with_capacity(batch.len());
-    for range in slices(target, &subjects_of(batch)) {
+    for range in slices(target, &BatchSubject::subjects(batch)) {
         out.extend(f(range).await?);
     }
     Ok(out)
-}
-
-fn subjects_of(batch: &[BatchSubject]) -> Vec<Subject> {
-    batch.iter().map(|b| b.subject.clone()).collect()
 }
 
 #[async_trait]

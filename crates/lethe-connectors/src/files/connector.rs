@@ -101,7 +101,7 @@ impl FilesConnector {
                 ))
             })?;
         let inner = Arc::clone(&self.inner);
-        let subjects: Vec<Subject> = batch.iter().map(|b| b.subject.clone()).collect();
+        let subjects = BatchSubject::subjects(batch);
         let include_weak: Vec<bool> = batch.iter().map(|b| b.include_weak).collect();
         tokio::task::spawn_blocking(move || inner.execute(index, &subjects, &include_weak, op))
             .await

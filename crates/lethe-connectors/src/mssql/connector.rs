@@ -157,7 +157,7 @@ impl Inner {
         op: Op,
     ) -> Result<Outcome, ConnectorError> {
         let c = self.target(target)?;
-        let subjects: Vec<Subject> = batch.iter().map(|b| b.subject.clone()).collect();
+        let subjects = BatchSubject::subjects(batch);
         let include_weak: Vec<bool> = batch.iter().map(|b| b.include_weak).collect();
         let nothing = || Outcome {
             findings: vec![Finding::default(); batch.len()],

@@ -182,7 +182,7 @@ impl Inner {
         op: Op,
     ) -> Result<Outcome, ConnectorError> {
         let c = self.target(target)?;
-        let subjects: Vec<Subject> = batch.iter().map(|b| b.subject.clone()).collect();
+        let subjects = BatchSubject::subjects(batch);
         let include_weak: Vec<bool> = batch.iter().map(|b| b.include_weak).collect();
         if op == Op::Erase && c.strategy.is_retain() {
             return Ok(Outcome::Nothing);
