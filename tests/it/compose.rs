@@ -111,5 +111,11 @@ fn compose_configuration_matches_the_loader_and_the_cli() {
         );
     }
     assert!(stdout.contains("purge-snapshots-micc-cases"), "{stdout}");
+    for preset in lethe_connectors::manual::presets::PRESET_NAMES {
+        assert!(
+            stdout.contains(&format!("manual:{preset}")),
+            "{preset}: {stdout}"
+        );
+    }
     assert!(!stdout.contains("error"), "{stdout}");
 }
