@@ -114,7 +114,10 @@ async fn apply(
     operation_id = "approve_request",
     tag = "requests",
     params(("id" = Uuid, Path, description = "Request id")),
-    request_body(content = Option<ApproveBody>, description = "Optional note"),
+    // A `ref`, not `Option<ApproveBody>`: the body may be left out, but when
+    // sent it is an object (`null` is refused with 422), and a generated
+    // client must be able to call this without one.
+    request_body(content = ref("#/components/schemas/ApproveBody"), description = "Optional note"),
     responses((status = 200, description = "Approved", body = RequestView), RequestIdProblems, TransitionProblems, BodyProblems, AuthProblems, ServerProblems),
     security(("bearer" = []))
 )]

@@ -47,7 +47,8 @@ pub struct ManualStepBody {
         ("id" = Uuid, Path, description = "Request id"),
         ("step" = String, Path, description = "The step's `key` as listed by `GET /v1/requests/{id}/steps`, e.g. `manual:manual:dialogflow`")
     ),
-    request_body(content = Option<ManualStepBody>, description = "Optional note: what was done"),
+    // Optional, but an object when sent (see `approve_request`).
+    request_body(content = ref("#/components/schemas/ManualStepBody"), description = "Optional note: what was done"),
     responses((status = 200, description = "Confirmed: the step succeeded", body = StepView), StepProblems, BodyProblems, AuthProblems, ServerProblems),
     security(("bearer" = []))
 )]
