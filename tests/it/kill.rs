@@ -98,6 +98,8 @@ pub(crate) async fn submit(store: &dyn Store, kind: RequestKind, input: &Subject
         due_at: now + chrono::TimeDelta::days(30),
         note: None,
         created_by: "kill-test".into(),
+        source: None,
+        callback_url: None,
         identifiers: subject
             .identifiers()
             .into_iter()

@@ -5,6 +5,7 @@
 //! never print their value through `Debug` or `Display`; the only form an
 //! identifier takes in logs and audit is a keyed hash ([`hash::IdentifierHasher`]).
 
+pub mod callback;
 pub mod hash;
 pub mod identifier;
 pub mod request;

@@ -51,6 +51,14 @@ pub(crate) fn step_audit_data(
     })
 }
 
+/// How `try_create` keeps a create from happening twice: an
+/// `Idempotency-Key` of a caller, or a webhook source's delivery id.
+#[derive(Clone, Copy)]
+pub(crate) enum Claim<'a> {
+    Key(&'a crate::IdempotencyClaim),
+    Delivery(&'a crate::DeliveryClaim),
+}
+
 /// Now, at the precision both backends store (microseconds), so a record
 /// read back equals what was written and audit hashes agree.
 pub(crate) fn now() -> DateTime<Utc> {
@@ -147,30 +155,46 @@ macro_rules! impl_store {
             async fn try_create(
                 &self,
                 new: &$crate::NewRequest,
-                claim: Option<&$crate::IdempotencyClaim>,
+                claim: Option<$crate::backend::Claim<'_>>,
                 audit: &$crate::AuditEntry,
                 respond: &(dyn for<'r> Fn(&'r $crate::RequestRecord) -> serde_json::Value
                       + Send
                       + Sync),
             ) -> Result<Option<$crate::CreateOutcome>, $crate::StoreError> {
                 use chrono::SubsecRound;
+                use $crate::backend::Claim;
                 use $crate::sql;
                 let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
-                if let Some(claim) = claim {
-                    let cutoff = now - chrono::TimeDelta::hours($crate::backend::KEY_TTL_HOURS);
-                    sqlx::query(sql::DELETE_EXPIRED_KEYS).bind(cutoff).execute(w.conn()).await?;
-                    let claimed = sqlx::query_scalar::<_, String>(sql::CLAIM_KEY)
-                        .bind(&claim.actor)
-                        .bind(&claim.key)
-                        .bind(&claim.fingerprint)
-                        .bind(now)
-                        .fetch_optional(w.conn())
-                        .await?;
-                    if claimed.is_none() {
-                        w.rollback().await?;
-                        return self.replay(claim).await;
+                match claim {
+                    Some(Claim::Key(claim)) => {
+                        let cutoff = now - chrono::TimeDelta::hours($crate::backend::KEY_TTL_HOURS);
+                        sqlx::query(sql::DELETE_EXPIRED_KEYS).bind(cutoff).execute(w.conn()).await?;
+                        let claimed = sqlx::query_scalar::<_, String>(sql::CLAIM_KEY)
+                            .bind(&claim.actor)
+                            .bind(&claim.key)
+                            .bind(&claim.fingerprint)
+                            .bind(now)
+                            .fetch_optional(w.conn())
+                            .await?;
+                        if claimed.is_none() {
+                            w.rollback().await?;
+                            return self.replay(claim).await;
+                        }
                     }
+                    Some(Claim::Delivery(d)) => {
+                        let claimed = sqlx::query_scalar::<_, String>($crate::callbacks::CLAIM_DELIVERY)
+                            .bind(&d.source)
+                            .bind(&d.delivery_id)
+                            .bind(now)
+                            .fetch_optional(w.conn())
+                            .await?;
+                        if claimed.is_none() {
+                            w.rollback().await?;
+                            return self.replay_delivery(d).await;
+                        }
+                    }
+                    None => {}
                 }
                 sqlx::query(sql::INSERT_REQUEST)
                     .bind(new.id)
@@ -181,6 +205,8 @@ macro_rules! impl_store {
                     .bind(new.note.as_deref())
                     .bind(&new.created_by)
                     .bind(now)
+                    .bind(new.source.as_deref())
+                    .bind(new.callback_url.as_deref())
                     .execute(w.conn())
                     .await?;
                 for (ordinal, ident) in new.identifiers.iter().enumerate() {
@@ -203,19 +229,54 @@ macro_rules! impl_store {
                     .await?
                     .ok_or($crate::StoreError::NotFound)?;
                 let response = respond(&record);
-                if let Some(claim) = claim {
-                    sqlx::query(sql::STORE_RESPONSE)
-                        .bind(&claim.actor)
-                        .bind(&claim.key)
-                        .bind(new.id)
-                        .bind(response.to_string())
-                        .execute(w.conn())
-                        .await?;
+                match claim {
+                    Some(Claim::Key(claim)) => {
+                        sqlx::query(sql::STORE_RESPONSE)
+                            .bind(&claim.actor)
+                            .bind(&claim.key)
+                            .bind(new.id)
+                            .bind(response.to_string())
+                            .execute(w.conn())
+                            .await?;
+                    }
+                    Some(Claim::Delivery(d)) => {
+                        sqlx::query($crate::callbacks::STORE_DELIVERY)
+                            .bind(&d.source)
+                            .bind(&d.delivery_id)
+                            .bind(new.id)
+                            .bind(201_i32)
+                            .bind(response.to_string())
+                            .execute(w.conn())
+                            .await?;
+                    }
+                    None => {}
                 }
                 w.commit().await?;
                 self.signal_work().await;
                 tracing::debug!(request.id = %new.id, "request created");
                 Ok(Some($crate::CreateOutcome::Created { record, response }))
+            }
+
+            /// The answer for a delivery already seen (committed).
+            async fn replay_delivery(
+                &self,
+                d: &$crate::DeliveryClaim,
+            ) -> Result<Option<$crate::CreateOutcome>, $crate::StoreError> {
+                let row = sqlx::query_as::<_, (Option<uuid::Uuid>, Option<String>)>(
+                    $crate::callbacks::READ_DELIVERY,
+                )
+                .bind(&d.source)
+                .bind(&d.delivery_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((Some(request_id), Some(response))) = row else {
+                    return Ok(None);
+                };
+                let response = serde_json::from_str(&response).map_err(|e| {
+                    $crate::StoreError::Corrupt(format!("stored webhook response: {e}"))
+                })?;
+                tracing::debug!(request.id = %request_id, "webhook delivery replayed");
+                Ok(Some($crate::CreateOutcome::Replayed { request_id, response }))
             }
 
             /// The answer for a key someone else already holds (committed).
@@ -287,6 +348,8 @@ macro_rules! impl_store {
                 );
                 let kind = format!("request.{}", change.event.as_str());
                 self.append_audit(w.conn(), now, &change.actor, Some(id), &kind, &data).await?;
+                // The announcement commits with the change, or neither does.
+                Self::enqueue_callback(w.conn(), &row, to, now).await?;
                 let record =
                     Self::load_record(w.conn(), id).await?.ok_or($crate::StoreError::NotFound)?;
                 w.commit().await?;
@@ -384,9 +447,27 @@ macro_rules! impl_store {
                 // A second pass only when the key's holder vanished between
                 // our conflict and our read (it rolled back or expired).
                 for _ in 0..2 {
-                    if let Some(outcome) =
-                        self.try_create(&new, idempotency.as_ref(), &audit, respond).await?
+                    let claim = idempotency.as_ref().map($crate::backend::Claim::Key);
+                    if let Some(outcome) = self.try_create(&new, claim, &audit, respond).await?
                     {
+                        return Ok(outcome);
+                    }
+                }
+                Err($crate::StoreError::Contended)
+            }
+
+            async fn create_webhook_request(
+                &self,
+                new: $crate::NewRequest,
+                delivery: $crate::DeliveryClaim,
+                audit: $crate::AuditEntry,
+                respond: &(dyn for<'r> Fn(&'r $crate::RequestRecord) -> serde_json::Value
+                      + Send
+                      + Sync),
+            ) -> Result<$crate::CreateOutcome, $crate::StoreError> {
+                for _ in 0..2 {
+                    let claim = Some($crate::backend::Claim::Delivery(&delivery));
+                    if let Some(outcome) = self.try_create(&new, claim, &audit, respond).await? {
                         return Ok(outcome);
                     }
                 }
@@ -509,6 +590,15 @@ macro_rules! impl_store {
             }
             async fn destroy_identifiers(&self, closed_before: chrono::DateTime<chrono::Utc>) -> Result<u64, $crate::StoreError> {
                 self.results_destroy_identifiers(closed_before).await
+            }
+            async fn claim_callbacks(&self, worker: &str, lease: std::time::Duration, limit: u32) -> Result<Vec<$crate::ClaimedCallback>, $crate::StoreError> {
+                self.outbox_claim(worker, lease, limit).await
+            }
+            async fn record_callback(&self, event_id: uuid::Uuid, worker: &str, outcome: $crate::CallbackOutcome, duration: std::time::Duration) -> Result<bool, $crate::StoreError> {
+                self.outbox_record(event_id, worker, outcome, duration).await
+            }
+            async fn list_callbacks(&self, request_id: uuid::Uuid) -> Result<Vec<$crate::CallbackRecord>, $crate::StoreError> {
+                self.outbox_list(request_id).await
             }
             async fn status_counts(&self) -> Result<$crate::StatusCounts, $crate::StoreError> {
                 let mut tx = self.begin_snapshot().await?;

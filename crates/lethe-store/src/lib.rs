@@ -8,6 +8,7 @@
 
 mod audit;
 mod backend;
+mod callbacks;
 mod error;
 mod manual;
 mod model;
@@ -60,6 +61,44 @@ pub trait Store: Send + Sync + 'static {
         // implementation could call `respond` with a record of its own.
         respond: &(dyn for<'r> Fn(&'r RequestRecord) -> serde_json::Value + Send + Sync),
     ) -> Result<CreateOutcome, StoreError>;
+
+    /// Creates a request raised by a webhook delivery, like
+    /// `create_request`, remembering `(source, delivery_id)` with the
+    /// response in the same transaction: a later delivery with the same id
+    /// gets `Replayed` with that response and creates nothing.
+    async fn create_webhook_request(
+        &self,
+        new: NewRequest,
+        delivery: DeliveryClaim,
+        audit: AuditEntry,
+        respond: &(dyn for<'r> Fn(&'r RequestRecord) -> serde_json::Value + Send + Sync),
+    ) -> Result<CreateOutcome, StoreError>;
+
+    /// Leases up to `limit` due callback events to `worker` for `lease`,
+    /// at most one per request and never one whose earlier event of the
+    /// same request is still pending, so each request's events are
+    /// delivered in order. A lease that expires (a dispatcher that died)
+    /// makes the event claimable again.
+    async fn claim_callbacks(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<ClaimedCallback>, StoreError>;
+
+    /// Records one try at delivering an event and releases its lease:
+    /// delivered, retried at a later time, or given up. Fenced on the
+    /// claim: `false` (writing nothing) when `worker` no longer holds it.
+    async fn record_callback(
+        &self,
+        event_id: Uuid,
+        worker: &str,
+        outcome: CallbackOutcome,
+        duration: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// The callback events of a request in order, each with its tries.
+    async fn list_callbacks(&self, request_id: Uuid) -> Result<Vec<CallbackRecord>, StoreError>;
 
     /// One request with its identifiers (hashes, hints) and step counts.
     async fn get_request(&self, id: Uuid) -> Result<Option<RequestRecord>, StoreError>;

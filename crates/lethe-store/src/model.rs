@@ -22,6 +22,12 @@ pub struct NewRequest {
     /// The JWT subject of the creator (four-eyes compares against it).
     pub created_by: String,
     pub identifiers: Vec<NewIdentifier>,
+    /// The webhook source that raised it (`/v1/webhooks/{source}`), if any.
+    pub source: Option<String>,
+    /// Where status changes are posted (validated by the caller); `None`:
+    /// no callbacks. Every status change then writes an outbox event in
+    /// its own transaction.
+    pub callback_url: Option<String>,
 }
 
 /// One identifier of the subject, as stored.
@@ -149,6 +155,10 @@ pub struct RequestRecord {
     pub decided_at: Option<DateTime<Utc>>,
     /// Whether name-only (weak) matches are erased too: set by an approver.
     pub include_weak: bool,
+    /// The webhook source that raised it, if any.
+    pub source: Option<String>,
+    /// Where status changes are posted, if anywhere.
+    pub callback_url: Option<String>,
     pub identifiers: Vec<IdentifierRecord>,
     /// Count of steps per status; every status present (0 when none).
     pub step_counts: BTreeMap<StepStatus, i64>,
@@ -162,6 +172,15 @@ pub struct IdempotencyClaim {
     pub key: String,
     /// SHA-256 of the canonical request body.
     pub fingerprint: String,
+}
+
+/// A webhook delivery that may create a request: replays of the same
+/// `(source, delivery_id)` get the first answer and create nothing.
+#[derive(Debug, Clone)]
+pub struct DeliveryClaim {
+    pub source: String,
+    /// `webhook-id`, a vendor's delivery id, or a hash of the signature.
+    pub delivery_id: String,
 }
 
 /// What `create_request` did.
@@ -419,4 +438,97 @@ pub enum StepOutcome {
 pub struct StatusCounts {
     pub requests: BTreeMap<RequestStatus, i64>,
     pub steps: BTreeMap<StepStatus, i64>,
+}
+
+/// A status callback to deliver, leased to one dispatcher by
+/// `claim_callbacks`. `payload` is the JSON text to post, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedCallback {
+    /// The event id: the `webhook-id` on every try.
+    pub id: Uuid,
+    pub request_id: Uuid,
+    /// Position among the request's events (1, 2, ...).
+    pub seq: i32,
+    /// The webhook source whose secret signs it; `None`: the global one.
+    pub source: Option<String>,
+    pub url: String,
+    pub payload: String,
+    /// Tries made before this one.
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How one try at delivering a callback ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackOutcome {
+    /// The receiver answered 2xx: delivered, never sent again.
+    Delivered { status_code: u16 },
+    /// Refused or unreachable. `error` is a class (`status 500`,
+    /// `timeout`, `connect`, `refused address`), never a body. Tried again
+    /// at `retry_at`; `None` gives up (the event stops blocking the
+    /// request's later events).
+    Failed {
+        status_code: Option<u16>,
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
+}
+
+/// Where a callback event is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackState {
+    /// Not delivered yet; retried with backoff.
+    Pending,
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Retried for the configured time without success.
+    GivenUp,
+}
+
+impl CallbackState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::GivenUp => "given_up",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::GivenUp]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
+/// A stored callback event with its tries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbackRecord {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub seq: i32,
+    pub source: Option<String>,
+    pub url: String,
+    pub payload: serde_json::Value,
+    pub state: CallbackState,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub tries: Vec<CallbackAttemptRecord>,
+}
+
+/// One try at delivering a callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackAttemptRecord {
+    pub attempt: i32,
+    pub worker: String,
+    pub at: DateTime<Utc>,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
 }

@@ -13,6 +13,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::audit::AuditKey;
 use crate::backend::impl_store;
+use crate::callbacks::impl_callbacks;
 use crate::error::StoreError;
 use crate::manual::impl_manual;
 use crate::results::impl_results;
@@ -130,4 +131,5 @@ impl WriteTx {
 impl_step_queue!(PgStore, PgConnection);
 impl_results!(PgStore, PgConnection);
 impl_manual!(PgStore, PgConnection);
+impl_callbacks!(PgStore, PgConnection);
 impl_store!(PgStore, PgConnection, "postgres");

@@ -34,6 +34,8 @@ pub(crate) struct RequestRow {
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub include_weak: bool,
+    pub source: Option<String>,
+    pub callback_url: Option<String>,
 }
 
 impl RequestRow {
@@ -170,6 +172,8 @@ pub(crate) fn assemble(
                 decided_by: row.decided_by,
                 decided_at: row.decided_at,
                 include_weak: row.include_weak,
+                source: row.source,
+                callback_url: row.callback_url,
                 identifiers: idents.remove(&row.id).unwrap_or_default(),
                 step_counts,
             })

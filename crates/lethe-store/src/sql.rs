@@ -9,7 +9,8 @@
 macro_rules! request_columns {
     () => {
         "id, kind, status, external_id, received_at, due_at, original_due_at, note, created_by, \
-         updated_at, status_reason, extension_reason, decided_by, decided_at, include_weak"
+         updated_at, status_reason, extension_reason, decided_by, decided_at, include_weak, source, \
+         callback_url"
     };
 }
 
@@ -36,8 +37,9 @@ pub(crate) const LIST_REQUESTS: &str = concat!(
 );
 
 pub(crate) const INSERT_REQUEST: &str = "insert into request
-    (id, kind, status, external_id, received_at, due_at, original_due_at, note, created_by, updated_at)
-    values ($1, $2, 'received', $3, $4, $5, $5, $6, $7, $8)";
+    (id, kind, status, external_id, received_at, due_at, original_due_at, note, created_by, updated_at,
+     source, callback_url)
+    values ($1, $2, 'received', $3, $4, $5, $5, $6, $7, $8, $9, $10)";
 
 pub(crate) const INSERT_IDENTIFIER: &str = "insert into subject_identifier
     (id, request_id, ordinal, kind, value, hash, hint) values ($1, $2, $3, $4, $5, $6, $7)";

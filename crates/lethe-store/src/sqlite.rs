@@ -17,6 +17,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::audit::AuditKey;
 use crate::backend::impl_store;
+use crate::callbacks::impl_callbacks;
 use crate::error::StoreError;
 use crate::manual::impl_manual;
 use crate::results::impl_results;
@@ -108,4 +109,5 @@ impl WriteTx {
 impl_step_queue!(SqliteStore, SqliteConnection);
 impl_results!(SqliteStore, SqliteConnection);
 impl_manual!(SqliteStore, SqliteConnection);
+impl_callbacks!(SqliteStore, SqliteConnection);
 impl_store!(SqliteStore, SqliteConnection, "sqlite");

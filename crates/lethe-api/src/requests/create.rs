@@ -138,6 +138,8 @@ pub async fn create_request(
         note: body.note,
         created_by: caller.sub,
         identifiers,
+        source: None,
+        callback_url: None,
     };
     let respond = |record: &lethe_store::RequestRecord| {
         serde_json::to_value(RequestView::from(record)).unwrap_or(serde_json::Value::Null)

@@ -23,11 +23,15 @@ const APPROVER: &str = "officer-b";
 /// Clear identifier values; none may ever appear in an audit row.
 const CLEAR_VALUES: [&str; 2] = ["alice@example.com", "+447700900123"];
 
-fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
 
-fn new_request(kind: RequestKind, external_id: Option<&str>, due_at: DateTime<Utc>) -> NewRequest {
+pub(crate) fn new_request(
+    kind: RequestKind,
+    external_id: Option<&str>,
+    due_at: DateTime<Utc>,
+) -> NewRequest {
     NewRequest {
         id: Uuid::now_v7(),
         kind,
@@ -50,10 +54,12 @@ fn new_request(kind: RequestKind, external_id: Option<&str>, due_at: DateTime<Ut
                 hint: "+44******123".to_owned(),
             },
         ],
+        source: None,
+        callback_url: None,
     }
 }
 
-fn created_audit() -> AuditEntry {
+pub(crate) fn created_audit() -> AuditEntry {
     AuditEntry {
         actor: CREATOR.to_owned(),
         kind: "request.created".to_owned(),
@@ -61,7 +67,7 @@ fn created_audit() -> AuditEntry {
     }
 }
 
-fn respond(record: &RequestRecord) -> serde_json::Value {
+pub(crate) fn respond(record: &RequestRecord) -> serde_json::Value {
     json!({"id": record.id, "status": record.status.as_str()})
 }
 

@@ -1,6 +1,7 @@
 //! lethe-store's integration tests: one conformance suite, run on SQLite and
 //! on PostgreSQL, so both backends keep the same contract.
 
+mod callbacks;
 mod conformance;
 mod harness;
 mod manual;
@@ -63,10 +64,14 @@ on_both_backends!(
     manual_step_is_confirmed_once,
     manual_step_declined_keeps_the_note_out_of_the_audit,
     manual_step_errors_name_what_is_wrong,
+    webhook_delivery_replays_and_creates_once,
+    status_changes_write_outbox_events_in_order,
+    expired_callback_lease_is_claimed_again,
 );
 
 /// Every case, wherever it is written.
 mod cases {
+    pub use crate::callbacks::*;
     pub use crate::conformance::*;
     pub use crate::manual::*;
     pub use crate::results::*;
