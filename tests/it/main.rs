@@ -10,6 +10,7 @@ mod erasure;
 mod es_estate;
 mod estate;
 mod failures;
+mod generated_client;
 mod kill;
 mod mssql_demo;
 mod outage;
