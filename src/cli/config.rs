@@ -50,6 +50,13 @@ pub struct Config {
     /// registries, voicemail; each usually a preset plus its `recipient`.
     #[serde(default)]
     pub manual: Vec<lethe_connectors::manual::ManualTargetSpec>,
+    /// Ticketing systems that raise requests by signed webhook
+    /// (`[[webhooks]]`): a source name, a preset, secrets by env var.
+    #[serde(default)]
+    pub webhooks: Vec<super::callbacks::WebhookSpec>,
+    /// Signed status callbacks (`[callbacks]`): per-request URLs, retries.
+    #[serde(default)]
+    pub callbacks: super::callbacks::CallbacksConfig,
 }
 
 /// What needs a person, and what may be erased without asking.

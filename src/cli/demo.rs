@@ -76,6 +76,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             targets: Arc::new(catalog.targets().to_vec()),
             policy,
             package_ttl: Duration::from_secs(24 * 3600),
+            ..ApiSettings::new(region)
         },
     );
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;

@@ -2,6 +2,7 @@
 //! `openapi`, `audit verify`, `demo`.
 
 mod audit;
+mod callbacks;
 mod config;
 mod demo;
 mod demo_data;

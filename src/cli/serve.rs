@@ -105,6 +105,8 @@ pub fn app(
             targets: Arc::new(catalog.targets().to_vec()),
             policy: super::work::policy(config),
             package_ttl: std::time::Duration::from_secs(config.evidence.package_ttl_hours * 3600),
+            webhooks: Arc::new(super::callbacks::webhook_sources(config)?),
+            callbacks: super::callbacks::callback_settings(config),
         },
     ))
 }

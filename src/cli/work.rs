@@ -110,6 +110,7 @@ pub fn engines(
     let hasher = Arc::new(IdentifierHasher::new(config.hash_key()?));
     let w = &config.worker;
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "lethe".into());
+    let callbacks = super::callbacks::dispatcher(config)?;
     (0..count)
         .map(|i| {
             let cfg = EngineConfig {
@@ -128,6 +129,7 @@ pub fn engines(
                 identifier_retention: Some(Duration::from_secs(
                     config.evidence.identifier_retention_days * 24 * 3600,
                 )),
+                callbacks: callbacks.clone(),
             };
             Ok(Engine::new(
                 Arc::clone(store),

@@ -103,6 +103,7 @@ impl Estate {
                 targets: Arc::new(catalog.targets().to_vec()),
                 policy: opts.policy,
                 package_ttl: opts.package_ttl,
+                ..ApiSettings::new(region)
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

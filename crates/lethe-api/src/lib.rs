@@ -6,12 +6,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod callbacks;
 pub mod evidence;
 pub mod extract;
 pub mod ops;
 pub mod problem;
 pub mod requests;
 pub mod responses;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +45,10 @@ pub struct ApiSettings {
     pub policy: lethe_planner::Policy,
     /// How long an access package can be downloaded after completion.
     pub package_ttl: Duration,
+    /// Inbound webhook sources (`[[webhooks]]`) by name.
+    pub webhooks: Arc<webhooks::WebhookSources>,
+    /// Per-request callback URLs (`[callbacks]`).
+    pub callbacks: callbacks::CallbackSettings,
 }
 
 impl ApiSettings {
@@ -53,6 +59,8 @@ impl ApiSettings {
             targets: Arc::new(Vec::new()),
             policy: lethe_planner::Policy::default(),
             package_ttl: Duration::from_secs(7 * 24 * 3600),
+            webhooks: Arc::new(webhooks::WebhookSources::new()),
+            callbacks: callbacks::CallbackSettings::default(),
         }
     }
 }
@@ -80,6 +88,7 @@ pub struct AppState {
     modifiers(&BearerSecurity),
     tags(
         (name = "requests", description = "Data-subject requests and their lifecycle"),
+        (name = "webhooks", description = "Signed inbound webhooks of ticketing systems (authenticated by HMAC signature, not by token)"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "operations", description = "Health, readiness, this document")
     )
@@ -105,7 +114,9 @@ impl Modify for BearerSecurity {
 
 /// Every documented route.
 pub fn api_router() -> OpenApiRouter<AppState> {
-    use requests::{actions, create, identifiers, manual, package, plan, read, report, steps};
+    use requests::{
+        actions, callbacks, create, identifiers, manual, package, plan, read, report, steps,
+    };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(create::create_request, read::list_requests))
         .routes(routes!(read::get_request))
@@ -117,11 +128,13 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(identifiers::accept_identifiers))
         .routes(routes!(plan::get_plan))
         .routes(routes!(steps::list_steps))
+        .routes(routes!(callbacks::list_callbacks))
         .routes(routes!(manual::confirm_step))
         .routes(routes!(manual::decline_step))
         .routes(routes!(package::get_package))
         .routes(routes!(report::get_report))
         .routes(routes!(audit::list_audit_events))
+        .routes(routes!(webhooks::receive_webhook))
         .routes(routes!(ops::get_health))
         .routes(routes!(ops::get_readiness))
         .routes(routes!(ops::get_openapi))

@@ -107,6 +107,18 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("{0}")]
     InvalidIdempotencyKey(&'static str),
+    #[error("no webhook source of this name is configured ([[webhooks]] source)")]
+    WebhookSourceNotFound,
+    /// The delivery is not signed, or not with any of the source's secrets.
+    #[error("{0}")]
+    InvalidSignature(String),
+    /// Signed, but the signed timestamp is outside the tolerance window.
+    #[error("{0}")]
+    StaleWebhook(String),
+    /// Signed, but the payload has no kind, no identifier, or a field of
+    /// the wrong shape; each is named by its JSON Pointer in the payload.
+    #[error("the payload cannot be mapped to a request; see errors (fix the ticket or the source's mapping)")]
+    UnmappablePayload(Vec<FieldError>),
     #[error("the store is not reachable")]
     Unavailable,
     #[error("internal error")]
@@ -161,6 +173,10 @@ problem_table! {
     FOUR_EYES => ("four-eyes", FORBIDDEN, "Four-eyes principle"),
     IDEMPOTENCY_KEY_REUSED => ("idempotency-key-reused", UNPROCESSABLE_ENTITY, "Idempotency-Key reused with another body"),
     INVALID_IDEMPOTENCY_KEY => ("invalid-idempotency-key", BAD_REQUEST, "The Idempotency-Key header is not valid"),
+    WEBHOOK_SOURCE_NOT_FOUND => ("webhook-source-not-found", NOT_FOUND, "Unknown webhook source"),
+    INVALID_SIGNATURE => ("invalid-signature", UNAUTHORIZED, "The webhook signature is missing or not valid"),
+    STALE_TIMESTAMP => ("stale-timestamp", UNAUTHORIZED, "The webhook timestamp is outside the tolerance window"),
+    UNMAPPABLE_PAYLOAD => ("unmappable-payload", UNPROCESSABLE_ENTITY, "The webhook payload cannot be mapped to a request"),
     UNAVAILABLE => ("unavailable", SERVICE_UNAVAILABLE, "Service unavailable"),
     INTERNAL => ("internal", INTERNAL_SERVER_ERROR, "Internal error"),
 }
@@ -193,6 +209,10 @@ impl ApiError {
             Self::FourEyes => k::FOUR_EYES,
             Self::IdempotencyKeyReused => k::IDEMPOTENCY_KEY_REUSED,
             Self::InvalidIdempotencyKey(_) => k::INVALID_IDEMPOTENCY_KEY,
+            Self::WebhookSourceNotFound => k::WEBHOOK_SOURCE_NOT_FOUND,
+            Self::InvalidSignature(_) => k::INVALID_SIGNATURE,
+            Self::StaleWebhook(_) => k::STALE_TIMESTAMP,
+            Self::UnmappablePayload(_) => k::UNMAPPABLE_PAYLOAD,
             Self::Unavailable => k::UNAVAILABLE,
             Self::Internal(_) => k::INTERNAL,
         }
@@ -214,7 +234,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let kind = self.kind();
         let errors = match self {
-            Self::InvalidIdentifier(errors) | Self::Validation { errors, .. } => errors
+            Self::InvalidIdentifier(errors)
+            | Self::Validation { errors, .. }
+            | Self::UnmappablePayload(errors) => errors
                 .iter()
                 .map(|e| ProblemField {
                     pointer: e.pointer.clone(),
@@ -255,6 +277,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();
         let status = self.kind().status;
+        // A signature problem is not a bearer-token one.
+        let bearer = matches!(self, Self::Unauthenticated(_));
         if status.is_server_error() {
             // Logged once, here; the body stays opaque. Store errors carry no
             // bound values, so the cause holds no identifiers.
@@ -265,7 +289,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if status == StatusCode::UNAUTHORIZED {
+        if bearer {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

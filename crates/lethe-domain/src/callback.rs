@@ -53,7 +53,7 @@ pub fn check_url(raw: &str, policy: UrlPolicy) -> Result<url::Url, UrlError> {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => check_ip(IpAddr::V4(ip), policy)?,
         Some(url::Host::Ipv6(ip)) => check_ip(IpAddr::V6(ip), policy)?,
-        Some(url::Host::Domain(d)) if d.is_empty() => return Err(UrlError::Malformed),
+        Some(url::Host::Domain("")) => return Err(UrlError::Malformed),
         Some(url::Host::Domain(_)) => {}
         None => return Err(UrlError::Malformed),
     }

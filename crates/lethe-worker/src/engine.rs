@@ -38,6 +38,8 @@ pub struct EngineConfig {
     /// Clear identifiers of closed requests are destroyed this long after
     /// closing; `None` keeps them.
     pub identifier_retention: Option<Duration>,
+    /// Status callbacks; `None` delivers none (events wait in the outbox).
+    pub callbacks: Option<crate::CallbackConfig>,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +56,7 @@ impl Default for EngineConfig {
             region: PhoneRegion::GB,
             package_ttl: None,
             identifier_retention: None,
+            callbacks: None,
         }
     }
 }
@@ -67,6 +70,8 @@ pub struct Engine {
     pub(crate) cfg: EngineConfig,
     pub(crate) limits: std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>,
     pub(crate) last_sweep: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Built on the first callback round.
+    pub(crate) clients: std::sync::OnceLock<crate::callbacks::Clients>,
 }
 
 impl Engine {
@@ -93,6 +98,7 @@ impl Engine {
             cfg,
             limits,
             last_sweep: std::sync::Mutex::new(None),
+            clients: std::sync::OnceLock::new(),
         }
     }
 
@@ -104,13 +110,15 @@ impl Engine {
         &self.cfg
     }
 
-    /// One round: advance every active request, run one claim's batches,
-    /// advance the requests they belonged to. Returns the steps run.
+    /// One round: advance every active request, run one claim's batches
+    /// (while due callbacks are posted), advance the requests they
+    /// belonged to. Returns the steps run plus the callbacks delivered.
     pub async fn round(&self) -> Result<usize, StoreError> {
         self.orchestrate_all().await?;
         self.sweep_retention().await?;
-        let touched = self.execute_claimed().await?;
-        let n = touched.len();
+        let (touched, delivered) = tokio::join!(self.execute_claimed(), self.dispatch_callbacks());
+        let touched = touched?;
+        let n = touched.len() + delivered?;
         for id in touched {
             self.advance(id).await?;
         }

@@ -10,10 +10,14 @@
 //!   heartbeat meanwhile, and complete each step fenced on owner and
 //!   attempt.
 //!
+//! Beside both, it delivers the status callbacks of the outbox (see
+//! `callbacks`): signed, in order per request, retried for a day.
+//!
 //! A worker killed at any point loses nothing: its leases expire, the
 //! attempt is closed as `lease_expired`, and the step runs again; connectors
 //! are idempotent, so a re-run never applies an erasure twice.
 
+mod callbacks;
 mod catalog;
 mod engine;
 mod execute;
@@ -21,5 +25,6 @@ mod expiry;
 mod orchestrate;
 mod subjects;
 
+pub use callbacks::{sign, CallbackConfig, CallbackSigner};
 pub use catalog::{Catalog, CatalogError};
 pub use engine::{Engine, EngineConfig};

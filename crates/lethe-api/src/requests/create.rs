@@ -44,6 +44,13 @@ pub struct CreateRequest {
     /// request; the audit log holds only its keyed hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Where lethe posts a signed callback (Standard Webhooks) on every
+    /// status change. https only and never a private, loopback or
+    /// link-local address, unless the server's `[callbacks]` configuration
+    /// allows it; the host is resolved now and again at every delivery.
+    /// Needs `[callbacks] secret_env` on the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
 }
 
 /// Create a request.
@@ -74,20 +81,84 @@ pub async fn create_request(
     caller.require(Role::Requester)?;
     let idempotency_key = idempotency_key(&headers)?;
     let AppJson(body) = body?;
+    let callback_url = match body.callback_url.as_deref() {
+        Some(url) => Some(per_request_callback(&state, url).await?),
+        None => None,
+    };
+    let origin = Origin {
+        actor: &caller.sub,
+        source: None,
+        callback_url,
+        pointer: &|p: &str| p.to_owned(),
+    };
+    let (new, audit) = prepare(&state, &body, origin)?;
+    let claim = idempotency_key.map(|key| IdempotencyClaim {
+        actor: caller.sub.clone(),
+        key,
+        fingerprint: fingerprint(&body),
+    });
+    let respond = |record: &lethe_store::RequestRecord| {
+        serde_json::to_value(RequestView::from(record)).unwrap_or(serde_json::Value::Null)
+    };
+    match state
+        .store
+        .create_request(new, claim, audit, &respond)
+        .await?
+    {
+        CreateOutcome::Created { record, response } => {
+            tracing::info!(request.id = %record.id, request.kind = record.kind.as_str(), "request created");
+            Ok(created(record.id, response, false))
+        }
+        CreateOutcome::Replayed {
+            request_id,
+            response,
+        } => {
+            tracing::info!(request.id = %request_id, "idempotent replay");
+            Ok(created(request_id, response, true))
+        }
+        CreateOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
+    }
+}
+
+/// Who and what a request comes from, beyond its body.
+pub(crate) struct Origin<'a> {
+    /// The creator: the token's `sub`, or a webhook source's `created_by`.
+    pub actor: &'a str,
+    /// The webhook source, if any (recorded on the request and in audit).
+    pub source: Option<&'a str>,
+    /// The validated callback URL, if any.
+    pub callback_url: Option<String>,
+    /// Maps a request-body pointer (`/subject/emails/0`, `/note`) to the
+    /// pointer a 422 names: the same for REST, the payload's for webhooks.
+    pub pointer: &'a dyn Fn(&str) -> String,
+}
+
+/// Validates a request body and builds what the store writes: the one
+/// creation path of `POST /v1/requests` and the inbound webhooks.
+pub(crate) fn prepare(
+    state: &AppState,
+    body: &CreateRequest,
+    origin: Origin<'_>,
+) -> Result<(NewRequest, AuditEntry), ApiError> {
+    let pointer = origin.pointer;
     let subject =
         Subject::parse(&body.subject, state.settings.default_region).map_err(|errors| {
             ApiError::InvalidIdentifier(
                 errors
                     .into_iter()
                     .map(|e| FieldError {
-                        pointer: format!("/subject{}", e.pointer),
+                        pointer: pointer(&format!("/subject{}", e.pointer)),
                         detail: e.detail,
                     })
                     .collect(),
             )
         })?;
-    validate_text("/external_id", body.external_id.as_deref(), MAX_EXTERNAL_ID)?;
-    validate_text("/note", body.note.as_deref(), MAX_NOTE)?;
+    validate_text(
+        &pointer("/external_id"),
+        body.external_id.as_deref(),
+        MAX_EXTERNAL_ID,
+    )?;
+    validate_text(&pointer("/note"), body.note.as_deref(), MAX_NOTE)?;
 
     // Microseconds: what both stores keep, so audit and row agree exactly.
     let received_at = Utc::now().trunc_subsecs(6);
@@ -113,58 +184,56 @@ pub async fn create_request(
             value: p.normalised,
         })
         .collect();
-    let audit = AuditEntry {
-        actor: caller.sub.clone(),
-        kind: "request.create".into(),
-        data: serde_json::json!({
-            "kind": body.kind,
-            "external_id": body.external_id,
-            "due_at": due_at,
-            "identifiers": identifiers.iter().map(|i| serde_json::json!({"kind": i.kind, "hash": i.hash})).collect::<Vec<_>>(),
-            "note_hash": body.note.as_deref().map(|n| state.hasher.hash_text("note", n).0),
-        }),
-    };
-    let claim = idempotency_key.map(|key| IdempotencyClaim {
-        actor: caller.sub.clone(),
-        key,
-        fingerprint: fingerprint(&body),
+    let mut data = serde_json::json!({
+        "kind": body.kind,
+        "external_id": body.external_id,
+        "due_at": due_at,
+        "identifiers": identifiers.iter().map(|i| serde_json::json!({"kind": i.kind, "hash": i.hash})).collect::<Vec<_>>(),
+        "note_hash": body.note.as_deref().map(|n| state.hasher.hash_text("note", n).0),
     });
+    if let Some(source) = origin.source {
+        data["source"] = source.into();
+    }
+    if origin.callback_url.is_some() {
+        data["callbacks"] = true.into();
+    }
+    let audit = AuditEntry {
+        actor: origin.actor.to_owned(),
+        kind: "request.create".into(),
+        data,
+    };
     let new = NewRequest {
         id: uuid::Uuid::now_v7(),
         kind: body.kind,
-        external_id: body.external_id,
+        external_id: body.external_id.clone(),
         received_at,
         due_at,
-        note: body.note,
-        created_by: caller.sub,
+        note: body.note.clone(),
+        created_by: origin.actor.to_owned(),
         identifiers,
-        source: None,
-        callback_url: None,
+        source: origin.source.map(str::to_owned),
+        callback_url: origin.callback_url,
     };
-    let respond = |record: &lethe_store::RequestRecord| {
-        serde_json::to_value(RequestView::from(record)).unwrap_or(serde_json::Value::Null)
-    };
-    match state
-        .store
-        .create_request(new, claim, audit, &respond)
-        .await?
-    {
-        CreateOutcome::Created { record, response } => {
-            tracing::info!(request.id = %record.id, request.kind = record.kind.as_str(), "request created");
-            Ok(created(record.id, response, false))
-        }
-        CreateOutcome::Replayed {
-            request_id,
-            response,
-        } => {
-            tracing::info!(request.id = %request_id, "idempotent replay");
-            Ok(created(request_id, response, true))
-        }
-        CreateOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
-    }
+    Ok((new, audit))
 }
 
-fn created(id: uuid::Uuid, body: serde_json::Value, replayed: bool) -> Response {
+/// A per-request callback URL, checked against `[callbacks]`: refused
+/// with 422 at `/callback_url` when callbacks are off, the scheme is not
+/// allowed, or the host is (or resolves to) a non-public address.
+async fn per_request_callback(state: &AppState, url: &str) -> Result<String, ApiError> {
+    let cfg = &state.settings.callbacks;
+    if !cfg.enabled {
+        return Err(ApiError::validation(
+            "/callback_url",
+            "per-request callbacks are not enabled on this server (set [callbacks] secret_env)",
+        ));
+    }
+    crate::callbacks::check_callback_url(url, cfg.policy)
+        .await
+        .map_err(|e| ApiError::validation("/callback_url", e.to_string()))
+}
+
+pub(crate) fn created(id: uuid::Uuid, body: serde_json::Value, replayed: bool) -> Response {
     let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/requests/{id}")) {
         response.headers_mut().insert(header::LOCATION, location);

@@ -3,6 +3,7 @@
 //! the manual steps a person confirms or declines.
 
 pub mod actions;
+pub mod callbacks;
 pub mod create;
 pub mod identifiers;
 pub mod manual;

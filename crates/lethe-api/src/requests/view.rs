@@ -34,6 +34,9 @@ pub struct RequestView {
     pub decided_at: Option<DateTime<Utc>>,
     /// Whether name-only (weak) matches are erased too (set on approval).
     pub erase_weak_matches: bool,
+    /// The webhook source (`POST /v1/webhooks/{source}`) that raised it;
+    /// null for requests created over this API.
+    pub source: Option<String>,
     /// The subject's identifiers, as keyed hashes with masked hints.
     pub identifiers: Vec<IdentifierView>,
     /// Number of plan steps in each status.
@@ -88,6 +91,7 @@ impl From<&RequestRecord> for RequestView {
             decided_by: r.decided_by.clone(),
             decided_at: r.decided_at,
             erase_weak_matches: r.include_weak,
+            source: r.source.clone(),
             identifiers: r
                 .identifiers
                 .iter()

@@ -5,6 +5,7 @@ mod estate;
 mod harness;
 
 mod auth;
+mod callback_urls;
 mod errors;
 mod evidence;
 mod idempotency;
@@ -17,3 +18,4 @@ mod pii;
 mod plan;
 mod results_pii;
 mod steps;
+mod webhooks;
