@@ -235,3 +235,75 @@ mod tests {
         assert!(err.to_string().contains("LETHE_TEST_NO_SUCH_VARIABLE"));
     }
 }
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    fn load(toml: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("lethe.toml");
+        std::fs::write(&path, toml)?;
+        Config::load(&path)
+    }
+
+    #[test]
+    fn webhook_tables_load_and_errors_say_what_to_fix() {
+        std::env::set_var("LETHE_TEST_WH_SECRET_A", "jira-secret-0123456789abcdef");
+        std::env::set_var("LETHE_TEST_WH_SECRET_B", "jira-secret-fedcba9876543210");
+        let ok = load(
+            r#"
+            [[webhooks]]
+            source = "jira-prod"
+            preset = "jira"
+            secrets_env = ["LETHE_TEST_WH_SECRET_A", "LETHE_TEST_WH_SECRET_B"]
+            callback_url = "https://example.atlassian.net/hook"
+            [webhooks.mapping]
+            emails = "/issue/fields/customfield_20000"
+            kind_values = { "Forget me" = "erasure" }
+            [callbacks]
+            secret_env = "LETHE_TEST_WH_SECRET_A"
+            "#,
+        )
+        .unwrap();
+        let sources = webhook_sources(&ok).unwrap();
+        let jira = &sources["jira-prod"];
+        assert_eq!(jira.secrets.len(), 2);
+        assert_eq!(jira.created_by, "webhook:jira-prod");
+        assert_eq!(jira.tolerance, Duration::from_secs(300));
+        let dispatch = dispatcher(&ok).unwrap().unwrap();
+        assert!(dispatch.sources.contains_key("jira-prod") && dispatch.default.is_some());
+        assert!(callback_settings(&ok).enabled);
+
+        let base = |extra: &str| {
+            format!("[[webhooks]]\nsource = \"zd\"\npreset = \"zendesk\"\nsecrets_env = [\"LETHE_TEST_WH_SECRET_A\"]\n{extra}")
+        };
+        let cases = [
+            (
+                base("").replace("\"zd\"", "\"Zen Desk\""),
+                "lower-case letters",
+            ),
+            (
+                base("").replace("LETHE_TEST_WH_SECRET_A", "LETHE_TEST_WH_UNSET"),
+                "LETHE_TEST_WH_UNSET is not set",
+            ),
+            (
+                base("[webhooks.mapping]\nemails = \"ticket.email\""),
+                "mapping.emails",
+            ),
+            (
+                base("callback_url = \"http://tickets.example.com/\""),
+                "callback_url",
+            ),
+            (base("callback_url = \"https://10.1.2.3/\""), "callback_url"),
+        ];
+        for (toml, expected) in cases {
+            let config = load(&toml).unwrap();
+            let err = format!("{:#}", webhook_sources(&config).unwrap_err());
+            assert!(err.contains(expected), "{err}");
+            assert!(!err.contains("jira-secret-0123456789abcdef"));
+        }
+        let loopback = base("callback_url = \"http://127.0.0.1:9/\"\ncallback_allow_http = true\ncallback_allow_private = true");
+        assert!(webhook_sources(&load(&loopback).unwrap()).is_ok());
+    }
+}

@@ -42,6 +42,10 @@ pub struct Options {
     pub extra: Option<Arc<dyn lethe_connectors::Connector>>,
     /// More of them (the whole estate).
     pub extras: Vec<Arc<dyn lethe_connectors::Connector>>,
+    /// The engine's callback dispatcher, if any.
+    pub callbacks: Option<lethe_worker::CallbackConfig>,
+    /// Which per-request callback URLs the API accepts.
+    pub callback_urls: lethe_api::callbacks::CallbackSettings,
 }
 
 impl Default for Options {
@@ -53,6 +57,8 @@ impl Default for Options {
             targets: |t| t,
             extra: None,
             extras: Vec::new(),
+            callbacks: None,
+            callback_urls: Default::default(),
         }
     }
 }
@@ -91,6 +97,7 @@ impl Estate {
                 region,
                 package_ttl: Some(opts.package_ttl),
                 identifier_retention: opts.identifier_retention,
+                callbacks: opts.callbacks.clone(),
                 ..EngineConfig::default()
             },
         );
@@ -103,6 +110,7 @@ impl Estate {
                 targets: Arc::new(catalog.targets().to_vec()),
                 policy: opts.policy,
                 package_ttl: opts.package_ttl,
+                callbacks: opts.callback_urls,
                 ..ApiSettings::new(region)
             },
         );

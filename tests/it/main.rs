@@ -2,6 +2,7 @@
 //! configuration, commands, the kill test) and the whole service in-process
 //! over a demo estate on disk.
 
+mod callbacks;
 mod cli;
 mod cloudlink_estate;
 mod compose;
