@@ -268,3 +268,128 @@ async fn a_receiver_that_was_down_gets_every_missed_event_in_order() {
     assert_eq!(codes[codes.len() - 1], 204);
     assert_eq!(first["tries"][0]["error"], "status 500");
 }
+
+/// A webhook source's requests report back to the source's callback URL,
+/// signed with the source's first secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_sources_requests_call_the_source_back_with_its_secret() {
+    use lethe_api::webhooks::{Mapping, MappingOverrides, Preset, WebhookSource};
+    let (url, seen) = receiver(0).await;
+    let loopback = UrlPolicy {
+        allow_http: true,
+        allow_private: true,
+    };
+    let secret = format!("whsec_{}", B64.encode(KEY));
+    let mut sources = lethe_api::webhooks::WebhookSources::new();
+    sources.insert(
+        "lethe-desk".into(),
+        WebhookSource {
+            preset: Preset::Standard,
+            secrets: vec![SecretString::from(secret.clone())],
+            tolerance: Duration::from_secs(300),
+            mapping: Mapping::new(Preset::Standard, &MappingOverrides::default()).unwrap(),
+            created_by: "webhook:lethe-desk".into(),
+            callback_url: Some(url),
+        },
+    );
+    let signer = CallbackSigner {
+        secret: SecretString::from(secret),
+        policy: loopback,
+    };
+    let e = Estate::start(Options {
+        callbacks: Some(CallbackConfig {
+            sources: [("lethe-desk".to_owned(), signer)].into_iter().collect(),
+            ..CallbackConfig::default()
+        }),
+        webhooks: sources,
+        ..Options::default()
+    })
+    .await;
+    let body = json!({"kind": "access", "external_id": "DESK-7", "subject": e.subject("john")})
+        .to_string();
+    let ts = chrono::Utc::now().timestamp();
+    let mut mac = Hmac::<Sha256>::new_from_slice(KEY).unwrap();
+    mac.update(format!("msg_desk_7.{ts}.{body}").as_bytes());
+    let sig = B64.encode(mac.finalize().into_bytes());
+    let r = e
+        .http
+        .post(format!("{}/v1/webhooks/lethe-desk", e.base))
+        .header("content-type", "application/json")
+        .header("webhook-id", "msg_desk_7")
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", format!("v1,{sig}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    e.run().await;
+    let last = e.status(&id).await;
+    assert!(last.starts_with("completed"), "{last}");
+    until_accepted(&e, &seen, 3).await;
+    assert_eq!(statuses(&seen), ["planning", "executing", last.as_str()]);
+    let seen_now = seen.lock().unwrap().clone();
+    assert_eq!(seen_now.bad_signatures, 0);
+    assert_eq!(seen_now.accepted[2].1["external_id"], "DESK-7");
+    assert_eq!(
+        seen_now.accepted[2].1["report_url"],
+        format!("/v1/requests/{id}/package")
+    );
+}
+
+/// The dispatcher checks addresses again at delivery: a URL that got into
+/// the outbox but resolves to loopback (DNS rebinding) is refused at
+/// connect time when private addresses are not allowed, and nothing
+/// reaches the receiver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_refuses_a_name_that_resolves_to_loopback() {
+    let (url, seen) = receiver(0).await;
+    let e = Estate::start(Options {
+        callbacks: Some(CallbackConfig {
+            default: Some(CallbackSigner {
+                secret: SecretString::from(format!("whsec_{}", B64.encode(KEY))),
+                policy: UrlPolicy {
+                    allow_http: true,
+                    allow_private: false,
+                },
+            }),
+            backoff_base: Duration::from_millis(10),
+            backoff_cap: Duration::from_millis(20),
+            give_up_after: Duration::from_millis(300),
+            ..CallbackConfig::default()
+        }),
+        // The API accepted it (say, the name was public then).
+        callback_urls: CallbackSettings {
+            enabled: true,
+            policy: UrlPolicy {
+                allow_http: true,
+                allow_private: true,
+            },
+        },
+        ..Options::default()
+    })
+    .await;
+    let rebound = url.replace("127.0.0.1", "localhost");
+    let id = submit(&e, &rebound).await;
+    e.run().await;
+    let start = Instant::now();
+    loop {
+        e.engine.round().await.unwrap();
+        let listed = e.get_json(&format!("/v1/requests/{id}/callbacks")).await;
+        let items = listed["items"].as_array().unwrap().clone();
+        if items.iter().all(|i| i["state"] == "given_up") {
+            let error = items[0]["last_error"].as_str().unwrap();
+            assert!(error.starts_with("refused address"), "{error}");
+            assert!(items[0]["tries"][0]["status_code"].is_null());
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{listed}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seen_now = seen.lock().unwrap().clone();
+    assert!(seen_now.tries.is_empty() && seen_now.bad_signatures == 0);
+}

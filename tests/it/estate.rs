@@ -46,6 +46,8 @@ pub struct Options {
     pub callbacks: Option<lethe_worker::CallbackConfig>,
     /// Which per-request callback URLs the API accepts.
     pub callback_urls: lethe_api::callbacks::CallbackSettings,
+    /// Inbound webhook sources.
+    pub webhooks: lethe_api::webhooks::WebhookSources,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             extras: Vec::new(),
             callbacks: None,
             callback_urls: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -111,6 +114,7 @@ impl Estate {
                 policy: opts.policy,
                 package_ttl: opts.package_ttl,
                 callbacks: opts.callback_urls,
+                webhooks: Arc::new(opts.webhooks),
                 ..ApiSettings::new(region)
             },
         );

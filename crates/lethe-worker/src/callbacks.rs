@@ -298,11 +298,17 @@ fn retry_at(cfg: &CallbackConfig, event: &ClaimedCallback) -> Option<chrono::Dat
 }
 
 /// A transport error as a class, never its text (which may quote the URL).
+/// The resolver's refusal may reach here wrapped in an `io::Error`, whose
+/// `source()` skips the inner error, so it is recognised by its message.
 fn error_class(e: &reqwest::Error) -> String {
+    let refused = UrlError::Private.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(u) = s.downcast_ref::<UrlError>() {
             return format!("refused address: {u}");
+        }
+        if s.to_string().contains(&refused) {
+            return format!("refused address: {refused}");
         }
         source = s.source();
     }
