@@ -115,7 +115,6 @@ impl Estate {
                 package_ttl: opts.package_ttl,
                 callbacks: opts.callback_urls,
                 webhooks: Arc::new(opts.webhooks),
-                ..ApiSettings::new(region)
             },
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
