@@ -520,3 +520,32 @@ async fn no_identifier_of_a_webhook_reaches_the_logs() {
         assert!(!logs.contains(value), "a log line holds {value}");
     }
 }
+
+#[tokio::test]
+async fn signed_non_json_is_400_and_an_oversized_body_is_413() {
+    let app = app().await;
+    let body = "{\"kind\": \"access\", ";
+    let headers = standard(STANDARD_KEY, "msg_truncated", now(), body);
+    let reply = post(&app, "lethe", body, &headers).await;
+    assert_problem(&reply, 400, "malformed-json");
+    let big = format!(
+        "{{\"pad\": \"{}\"}}",
+        "x".repeat(lethe_api::webhooks::WEBHOOK_BODY_LIMIT)
+    );
+    let headers = standard(STANDARD_KEY, "msg_big", now(), &big);
+    assert_problem(
+        &post(&app, "lethe", &big, &headers).await,
+        413,
+        "payload-too-large",
+    );
+    // A Jira-sized payload over the API's 64 KiB limit is fine.
+    let mut issue: Value =
+        serde_json::from_str(&jira_issue("PRIV-99", "Access", EMAILS[0])).unwrap();
+    issue["issue"]["fields"]["description"] = "y".repeat(200 * 1024).into();
+    let body = issue.to_string();
+    let headers = standard(NEW_SECRET.as_bytes(), "msg_large_issue", now(), &body);
+    assert_eq!(
+        post(&app, "jira", &body, &headers).await.status.as_u16(),
+        201
+    );
+}
