@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use lethe_domain::FieldError;
 use lethe_store::{CreateOutcome, DeliveryClaim};
@@ -210,10 +210,7 @@ pub async fn receive_webhook(
             response,
         } => {
             tracing::info!(request.id = %request_id, webhook.source = %name, "webhook delivery replayed");
-            let mut res = created(request_id, response, true);
-            res.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Ok(res)
+            Ok(created(request_id, response, true))
         }
         CreateOutcome::KeyReused => Err(ApiError::Conflict(
             "this delivery id was used before".into(),
