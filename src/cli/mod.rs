@@ -130,17 +130,45 @@ fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// Logs go to standard error; `LETHE_LOG=json` switches to JSON lines.
-/// Filter with `RUST_LOG` (default `info`).
+/// Filter with `RUST_LOG` (default `info`). `LETHE_LOG_FILE` also appends
+/// them to a file (`{pid}` in the name becomes the process id), filtered
+/// by `LETHE_LOG_FILE_FILTER` (default `debug` for lethe's crates): for
+/// keeping a detailed copy beside a quiet console, and for the test
+/// suite's personal-data sweep, which reads every line.
 fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if std::env::var("LETHE_LOG").as_deref() == Ok("json") {
-        builder.json().init();
+    let json = std::env::var("LETHE_LOG").as_deref() == Ok("json");
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let stderr = if json {
+        stderr.json().with_filter(filter).boxed()
     } else {
-        builder.init();
-    }
+        stderr.with_filter(filter).boxed()
+    };
+    let file = std::env::var("LETHE_LOG_FILE").ok().and_then(|path| {
+        let path = path.replace("{pid}", &std::process::id().to_string());
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| eprintln!("LETHE_LOG_FILE {path}: {e}; logging to standard error only"))
+            .ok()?;
+        let filter = std::env::var("LETHE_LOG_FILE_FILTER")
+            .ok()
+            .and_then(|f| EnvFilter::try_new(f).ok())
+            .unwrap_or_else(|| EnvFilter::new("debug,sqlx=warn,hyper=info,h2=info,reqwest=info,rustls=info,tiberius=info,tokio_postgres=info"));
+        Some(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .with_filter(filter),
+        )
+    });
+    tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
+        .init();
 }

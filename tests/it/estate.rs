@@ -66,8 +66,40 @@ impl Default for Options {
     }
 }
 
+/// In-process engines and APIs log through one subscriber that writes
+/// what the personal-data sweep reads (nothing when the suite does not
+/// collect).
+fn init_logs() {
+    static INIT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    INIT.get_or_init(|| {
+        if std::env::var_os(lethe_testkit::sweep::SWEEP_DIR_ENV).is_none() {
+            return;
+        }
+        #[derive(Clone)]
+        struct Sweep;
+        impl std::io::Write for Sweep {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                lethe_testkit::sweep::record("logs", String::from_utf8_lossy(buf).trim_end());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,sqlx=warn,hyper=info,h2=info",
+            ))
+            .with_writer(|| Sweep)
+            .with_ansi(false)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
 impl Estate {
     pub async fn start(opts: Options) -> Self {
+        init_logs();
         let dir = tempfile::tempdir().unwrap();
         let demo = write_demo_estate(&dir.path().join("estate")).unwrap();
         let hasher = IdentifierHasher::new(HASH_KEY);
@@ -197,6 +229,59 @@ impl Estate {
 
     pub async fn run(&self) {
         self.engine.run_until_idle().await.unwrap();
+        self.leave_for_the_sweep().await;
+    }
+
+    /// What the personal-data sweep reads after the suite: every audit
+    /// row, every step error and a metrics scrape, as lethe left them.
+    async fn leave_for_the_sweep(&self) {
+        use lethe_testkit::sweep::record;
+        if std::env::var_os(lethe_testkit::sweep::SWEEP_DIR_ENV).is_none() {
+            return;
+        }
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .list_audit(&lethe_store::AuditFilter {
+                    after_seq: after,
+                    limit: 500,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            for a in &page {
+                record(
+                    "audit",
+                    &format!("{} {} {} {}", a.kind, a.actor, a.seq, a.data),
+                );
+            }
+            match page.last() {
+                Some(last) if page.len() == 500 => after = Some(last.seq),
+                _ => break,
+            }
+        }
+        let requests = self
+            .store
+            .list_requests(&lethe_store::RequestFilter {
+                limit: 200,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        for r in &requests.items {
+            for s in self.store.list_steps(r.id).await.unwrap() {
+                for e in s
+                    .error
+                    .iter()
+                    .chain(s.attempts.iter().filter_map(|a| a.error.as_ref()))
+                {
+                    record("step-errors", &format!("{} {e}", s.step_key));
+                }
+            }
+        }
+        let metrics = self.get("/metrics").await.text().await.unwrap_or_default();
+        record("metrics", &metrics);
     }
 
     pub fn root(&self) -> &Path {

@@ -24,6 +24,7 @@ pub mod generate;
 pub mod load;
 pub mod mssql;
 pub mod proxy;
+pub mod sweep;
 pub mod tds;
 mod time;
 

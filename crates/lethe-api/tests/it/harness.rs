@@ -32,6 +32,8 @@ struct Capture;
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         log_buffer().lock().unwrap().extend_from_slice(buf);
+        // The suite's personal-data sweep reads every line afterwards.
+        lethe_testkit::sweep::record("api-logs", String::from_utf8_lossy(buf).trim_end());
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -113,6 +115,9 @@ impl TestApp {
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
+        if status.is_client_error() || status.is_server_error() {
+            lethe_testkit::sweep::record("api-errors", &text);
+        }
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Reply {
             status,
