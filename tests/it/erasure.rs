@@ -219,4 +219,15 @@ async fn clear_identifiers_are_destroyed_after_retention_and_the_report_survives
     assert!(e.store.searched_values(uuid).await.unwrap().is_empty());
     let report = e.get_json(&format!("/v1/requests/{id}/report")).await;
     assert!(report["totals"]["found"].as_u64().unwrap() > 0);
+    // The store's bytes on disk, database and write-ahead log, hold none
+    // of Mary's identifiers in any shape: keyed hashes only.
+    let mary: lethe_domain::SubjectInput = serde_json::from_value(e.subject("mary")).unwrap();
+    let needles = lethe_testkit::sweep::needles(&[mary]);
+    let file = e.store_file();
+    for path in [file.clone(), file.with_extension("db-wal")] {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        let hits = lethe_testkit::sweep::scan(&text, &needles);
+        assert!(hits.is_empty(), "{}: {hits:?}", path.display());
+    }
 }

@@ -284,6 +284,11 @@ impl Estate {
         record("metrics", &metrics);
     }
 
+    /// The SQLite store's database file (its `-wal` file sits beside it).
+    pub fn store_file(&self) -> PathBuf {
+        self._dir.path().join("lethe.db")
+    }
+
     pub fn root(&self) -> &Path {
         &self.demo.root
     }

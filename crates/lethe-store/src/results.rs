@@ -159,6 +159,9 @@ macro_rules! impl_results {
                         .await?;
                 }
                 w.commit().await?;
+                if destroyed > 0 {
+                    self.forget_old_pages().await?;
+                }
                 Ok(destroyed)
             }
 

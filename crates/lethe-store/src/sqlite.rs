@@ -42,7 +42,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Deleted and overwritten content is zeroed in its page, so a
+            // destroyed identifier does not linger in free space.
+            .pragma("secure_delete", "on");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -74,6 +77,16 @@ impl SqliteStore {
     /// Wakes this process's workers (SQLite has no other processes).
     async fn signal_work(&self) {
         self.signal.bump();
+    }
+
+    /// After personal data was destroyed: the write-ahead log still holds
+    /// the old page images, so they are checkpointed into the (zeroed)
+    /// database pages and the log is truncated.
+    async fn forget_old_pages(&self) -> Result<(), StoreError> {
+        sqlx::query("pragma wal_checkpoint(truncate)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     fn subscribe_work(&self) -> tokio::sync::watch::Receiver<u64> {
