@@ -17,4 +17,5 @@ mod mssql_demo;
 mod outage;
 mod pgstore;
 mod scale_out;
+mod schema_fuzz;
 mod whole_estate;

@@ -83,8 +83,9 @@ pub struct AppState {
         description = "Fulfils GDPR data-subject requests (access, Art. 15/20; erasure, Art. 17) across a Mitel contact-center estate, verifies every erasure and keeps a tamper-evident audit trail.\n\nAuthentication: bearer JWT (HS256, or RS256/ES256 by `kid`), `exp` and `sub` required, roles in a `roles` claim: `requester` (create, cancel, extend, retry), `approver` (approve, reject — never a request they created, four-eyes — accept proposed identifiers, and confirm or decline manual steps), `viewer` (read: requests, plans, steps, access packages, erasure reports), `admin` (everything, and the audit log). Every role may read requests.\n\nErrors: RFC 9457 `application/problem+json` with a stable `type` `urn:lethe:problem:<code>`. Error bodies and logs never contain a subject's identifiers; responses show identifiers only as keyed hashes and masked hints.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    // Named here because `approve_request` refers to it by `ref` only.
-    components(schemas(requests::actions::ApproveBody)),
+    // Named here because `approve_request` and `confirm_step` refer to
+    // them by `ref` only.
+    components(schemas(requests::actions::ApproveBody, requests::manual::ManualStepBody)),
     modifiers(&BearerSecurity),
     tags(
         (name = "requests", description = "Data-subject requests and their lifecycle"),

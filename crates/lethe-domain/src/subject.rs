@@ -28,21 +28,27 @@ pub const MAX_PER_LIST: usize = 20;
 pub struct SubjectInput {
     /// Email addresses, any case.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub emails: Vec<String>,
     /// Phone numbers in any common shape; national ones use the configured region.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub phones: Vec<String>,
     /// Names as `First Last`, `LAST, First` or `Lastname,Firstname`.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub names: Vec<String>,
     /// Account or card numbers; spaces, `-` and `/` are ignored.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub account_numbers: Vec<String>,
     /// CloudLink `userId`s, exactly as CloudLink shows them.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub cloudlink_user_ids: Vec<String>,
     /// Windows accounts: `DOMAIN\user`, `user@domain` or a bare name.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub directory_accounts: Vec<String>,
 }
 

@@ -27,7 +27,12 @@ pub(crate) const MAX_REASON: usize = 2000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
-    /// Free text (at most 2000 characters); audit keeps only its keyed hash.
+    /// Free text (1–2000 characters, not blank); audit keeps only its keyed hash.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub note: Option<String>,
     /// Erase name-only (weak) matches too. Off by default: a name alone may
     /// belong to someone else, so the plan lists such matches as `weak`
@@ -40,7 +45,12 @@ pub struct ApproveBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
-    /// Why (1–2000 characters). Stored with the request; audit keeps only its keyed hash.
+    /// Why (1–2000 characters, not blank). Stored with the request; audit keeps only its keyed hash.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub reason: String,
 }
 
@@ -51,7 +61,12 @@ pub struct ExtendBody {
     /// The new due date: later than the current one and at most two months
     /// after the original due date (Art. 12(3)).
     pub due_at: DateTime<Utc>,
-    /// Why the extension is needed (1–2000 characters); the subject must be told.
+    /// Why the extension is needed (1–2000 characters, not blank); the subject must be told.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub reason: String,
 }
 

@@ -33,16 +33,27 @@ pub struct CreateRequest {
     pub kind: RequestKind,
     /// The data subject, named by one or more identifiers (at most 20 per list).
     pub subject: SubjectInput,
-    /// The ticket key of the system that raised it (at most 200 characters).
+    /// The ticket key of the system that raised it (1–200 characters, not
+    /// blank; leave it out when there is none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub external_id: Option<String>,
     /// Defaults to one month after receipt (Art. 12(3)); may be earlier (a
     /// request received earlier by letter), never later: use `extend`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
-    /// Free text for officers (at most 4000 characters). Stored with the
-    /// request; the audit log holds only its keyed hash.
+    /// Free text for officers (1–4000 characters, not blank). Stored with
+    /// the request; the audit log holds only its keyed hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub note: Option<String>,
     /// Where lethe posts a signed callback (Standard Webhooks) on every
     /// status change. https only and never a private, loopback or
@@ -65,7 +76,7 @@ pub struct CreateRequest {
     operation_id = "create_request",
     tag = "requests",
     request_body = CreateRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1–255 visible ASCII characters", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     responses(
         (status = 201, description = "Created (or replayed)", body = RequestView),
         BodyProblems, AuthProblems, ServerProblems,

@@ -30,7 +30,29 @@ pub struct ManualStepBody {
     /// What was done (optional when confirming), or why it will not be
     /// done (required when declining); 1–2000 characters. Shown on the
     /// step and in the erasure report; the audit keeps only its keyed hash.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub note: Option<String>,
+}
+
+/// Why a manual step will not be done.
+// Documents the body of `decline_step`, which parses a `ManualStepBody`
+// so that a missing note gets the same 422 at `/note` as a blank one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineStepBody {
+    /// Why the step will not be done (1–2000 characters, not blank). Shown
+    /// on the step and in the erasure report; the audit keeps only its
+    /// keyed hash.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
+    pub note: String,
 }
 
 /// Confirm a manual step: the person did the work.
@@ -82,7 +104,7 @@ pub async fn confirm_step(
         ("id" = Uuid, Path, description = "Request id"),
         ("step" = String, Path, description = "The step's `key` as listed by `GET /v1/requests/{id}/steps`, e.g. `manual:manual:backups`")
     ),
-    request_body(content = ManualStepBody, description = "Why the step will not be done (`note` required)"),
+    request_body(content = DeclineStepBody, description = "Why the step will not be done"),
     responses((status = 200, description = "Declined: the step is skipped", body = StepView), StepProblems, BodyProblems, AuthProblems, ServerProblems),
     security(("bearer" = []))
 )]

@@ -1,0 +1,174 @@
+//! Schema-driven fuzzing: schemathesis (installed in `.venv-test` by
+//! `scripts/test`, which exports `LETHE_TEST_SCHEMATHESIS`) generates
+//! requests from the committed `openapi/openapi.json` and sends them to
+//! `lethe demo`, once with the token of each role the demo prints (alice:
+//! requester, bob: approver, root: admin; the first two are viewers too),
+//! with every check on: no 5xx, every status and content type documented,
+//! responses matching their schemas, schema-valid data accepted and
+//! schema-invalid data refused, auth enforced, undeclared methods refused.
+//! Bounded and repeatable: a fixed seed, a fixed number of examples per
+//! operation, one worker. Any failure fails the test with schemathesis'
+//! report; fix the code or the spec, never the checks.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lethe");
+
+/// The seed of every run: the same requests each time.
+const SEED: &str = "20261125";
+/// Examples per operation and phase.
+const MAX_EXAMPLES: &str = "25";
+
+/// Rules the schema cannot state, each allowed a 422 for schema-valid data
+/// on the one operation it belongs to (schemathesis' `ST202` tuning). Every
+/// other operation must accept whatever its schema allows.
+const CONFIG: &str = r#"
+# create_request: an identifier must parse as its kind (a phone number must be
+# one libphonenumber can place; an email needs a dotted domain; a name needs
+# a letter), the subject needs at least one identifier, `due_at` may not be
+# later than one month after receipt, and `callback_url` needs callbacks
+# enabled on the server and a public https host.
+[[operations]]
+include-operation-id = "create_request"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# extend_request: the new due date must be later than the current one and at
+# most two months after the original one (Art. 12(3)).
+[[operations]]
+include-operation-id = "extend_request"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# accept_identifiers: each hash must be a pending proposal of this request,
+# and no hash may repeat.
+[[operations]]
+include-operation-id = "accept_identifiers"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+"#;
+
+/// Kills `lethe demo` when the test ends, panicking or not.
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn schemathesis() -> Option<PathBuf> {
+    match std::env::var_os("LETHE_TEST_SCHEMATHESIS") {
+        Some(v) => Some(PathBuf::from(v)),
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "LETHE_TEST_SCHEMATHESIS is not set: run ./scripts/test"
+            );
+            eprintln!("SKIP: LETHE_TEST_SCHEMATHESIS is not set (./scripts/test sets it)");
+            None
+        }
+    }
+}
+
+/// What `lethe demo` printed: its URL and one token per role.
+struct Printed {
+    url: String,
+    tokens: Vec<(&'static str, String)>,
+}
+
+/// Starts `lethe demo` on a free port.
+fn start_demo(dir: &Path) -> (Demo, Printed) {
+    let mut child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let demo = Demo(child);
+    let mut url = None;
+    let mut tokens = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(u) = line.strip_prefix("lethe demo: API on ") {
+            url = Some(u.trim().to_owned());
+        } else if let Some(t) = line.strip_prefix("  export ALICE=") {
+            tokens.push(("alice (requester, viewer)", t.to_owned()));
+        } else if let Some(t) = line.strip_prefix("  export BOB=") {
+            tokens.push(("bob (approver, viewer)", t.to_owned()));
+        } else if let Some(t) = line.strip_prefix("  export ROOT=") {
+            tokens.push(("root (admin)", t.to_owned()));
+        } else if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    assert_eq!(tokens.len(), 3, "demo printed three tokens");
+    let url = url.expect("demo printed its URL");
+    (demo, Printed { url, tokens })
+}
+
+/// `N generated` from schemathesis' summary line.
+fn generated(report: &str) -> u64 {
+    report
+        .lines()
+        .filter_map(|l| l.trim().split_once(" generated"))
+        .filter_map(|(n, _)| n.trim().parse().ok())
+        .last()
+        .unwrap_or(0)
+}
+
+#[test]
+fn schemathesis_finds_nothing_for_any_role() {
+    let Some(st) = schemathesis() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("schemathesis.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let (_demo, demo) = start_demo(&work.path().join("demo"));
+
+    let mut total = 0;
+    let started = Instant::now();
+    for (who, token) in &demo.tokens {
+        let run_started = Instant::now();
+        let out = Command::new(&st)
+            .arg("--config-file")
+            .arg(&config)
+            .arg("run")
+            .arg(root.join("openapi/openapi.json"))
+            .args(["--url", &demo.url])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args(["--checks", "all"])
+            .args(["--seed", SEED, "--max-examples", MAX_EXAMPLES])
+            // One worker: requests in a fixed order, so the seed repeats the run.
+            .args(["--workers", "1", "--generation-database", "none"])
+            .args(["--no-color", "--request-timeout", "30"])
+            .current_dir(work.path())
+            .output()
+            .unwrap();
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "schemathesis as {who} found problems (fix the code or openapi/openapi.json, not the checks):\n{report}"
+        );
+        let n = generated(&report);
+        assert!(n > 0, "schemathesis as {who} ran nothing:\n{report}");
+        total += n;
+        eprintln!(
+            "schemathesis as {who}: {n} test cases in {:.1}s",
+            run_started.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!(
+        "schemathesis: {total} test cases over {} roles in {:.1}s",
+        demo.tokens.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
