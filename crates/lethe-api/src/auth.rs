@@ -223,8 +223,9 @@ impl FromRequestParts<AppState> for Caller {
             .to_str()
             .ok()
             .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
+                // The scheme is case-insensitive (RFC 9110 §11.1).
+                let (scheme, token) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
             })
             .ok_or(ApiError::Unauthenticated(
                 "the Authorization header must be `Bearer <token>`",

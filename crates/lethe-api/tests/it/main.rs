@@ -5,6 +5,7 @@ mod estate;
 mod harness;
 
 mod auth;
+mod authz_matrix;
 mod callback_urls;
 mod errors;
 mod evidence;
