@@ -7,12 +7,14 @@
 //!   updates (1,000 per request) that clear the customer's fields of
 //!   those documents: no search, no read, no version guard, no redaction;
 //! - lethe: `erase` with the `micc-interactions-message` preset
-//!   (anonymise): search by identifiers, page with `search_after`, read,
+//!   (anonymise): search by identifiers, page with the scroll API, read,
 //!   compute each document's change (party fields, free-text redaction),
 //!   write guarded by `if_seq_no`/`if_primary_term`.
 //!
 //! Prints both rates and their ratio (goal ≥ 0.5×), then verifies that
-//! lethe erased every matched document.
+//! lethe erased every matched document. Peak RSS is this process's
+//! `VmHWM` (reset before lethe's discovery, the loaded documents dropped),
+//! the client side only.
 //!
 //! ```sh
 //! ./scripts/bench-elasticsearch      # installs osmem-server in .venv-test first
@@ -26,12 +28,8 @@ use lethe_domain::{PhoneRegion, Subject, SubjectInput};
 use lethe_testkit::es::{self, EsConfig, EsDoc, Family};
 use serde_json::json;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::env_usize;
 
 async fn post(http: &reqwest::Client, url: &str, ndjson: Option<String>) -> serde_json::Value {
     let req = http.post(url);
@@ -97,6 +95,7 @@ async fn main() {
         docs.len(),
         t.elapsed().as_secs_f64()
     );
+    drop((docs, fixture));
 
     // Baseline: raw partial updates of the known ids.
     let t = Instant::now();
@@ -137,6 +136,7 @@ async fn main() {
         subject,
         include_weak: false,
     }];
+    let start = support::reset_peak_rss();
     let t = Instant::now();
     let found = connector
         .discover("micc-interactions-message", &batch)
@@ -149,6 +149,7 @@ async fn main() {
         .await
         .expect("erase");
     let lethe_s = t.elapsed().as_secs_f64();
+    let rss = support::peak_rss_kib();
     let left = connector
         .verify("micc-interactions-message", &batch)
         .await
@@ -173,6 +174,15 @@ async fn main() {
         "lethe anonymise:       {:>8} documents in {lethe_s:6.2} s ({lethe_rate:>9.0} docs/s)  {:.2}x raw",
         erased[0].affected,
         lethe_rate / raw_rate
+    );
+    println!("peak RSS (discover + anonymise): {}", support::mib(rss));
+    support::result(
+        &format!("elasticsearch anonymise, {} docs", erased[0].affected),
+        &format!("{lethe_rate:.0} docs/s"),
+        &format!("raw _bulk {raw_rate:.0} docs/s"),
+        lethe_rate / raw_rate,
+        rss,
+        start,
     );
     assert!(found[0].matched >= matched as u64);
     assert_eq!(erased[0].affected, found[0].matched);

@@ -4,7 +4,9 @@
 //! every phone shape and column of the fixture). Measures lethe's
 //! discovery and anonymise (one SELECT, then one UPDATE of the matched
 //! keys) and, on an identical copy of the table, one hand-written
-//! set-based UPDATE that clears the same parties of the same rows.
+//! set-based UPDATE that clears the same parties of the same rows. Peak
+//! RSS is this process's `VmHWM` (reset before lethe's discovery), the
+//! client side only: PostgreSQL's own memory is not lethe's.
 //!
 //! ```sh
 //! ./scripts/bench-postgres   # starts a throwaway PostgreSQL; or, with your own:
@@ -20,12 +22,8 @@ use lethe_domain::{PhoneRegion, Subject, SubjectInput};
 use lethe_testkit::{create_call_history, load_call_history, Fixture, Plant};
 use tokio_postgres::NoTls;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::env_usize;
 
 #[tokio::main]
 async fn main() {
@@ -88,6 +86,7 @@ async fn main() {
         subject: Subject::parse(&input, PhoneRegion::parse("GB").unwrap()).unwrap(),
         include_weak: false,
     }];
+    let start = support::reset_peak_rss();
     let t = Instant::now();
     let found = c
         .discover("console-call-history", &batch)
@@ -104,6 +103,7 @@ async fn main() {
         .await
         .expect("erase");
     let erase_s = t.elapsed().as_secs_f64();
+    let rss = support::peak_rss_kib();
     let n = erased[0].affected as f64;
     println!(
         "lethe anonymise: {n} rows in {erase_s:.2} s ({:.0} rows/s)",
@@ -152,8 +152,17 @@ async fn main() {
         hand as f64 / hand_s
     );
     println!(
-        "lethe anonymise / hand-written: {:.2}x (discover + update, against one update)",
-        (n / erase_s) / (hand as f64 / hand_s)
+        "lethe anonymise / hand-written: {:.2}x (discover + update, against one update); peak RSS {}",
+        (n / erase_s) / (hand as f64 / hand_s),
+        support::mib(rss)
+    );
+    support::result(
+        &format!("postgres anonymise, {hand} of {loaded} rows"),
+        &format!("{:.0} rows/s", n / erase_s),
+        &format!("UPDATE {:.0} rows/s", hand as f64 / hand_s),
+        (n / erase_s) / (hand as f64 / hand_s),
+        rss,
+        start,
     );
     let differ = admin
         .query_one(
