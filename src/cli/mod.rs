@@ -131,10 +131,11 @@ fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
 
 /// Logs go to standard error; `LETHE_LOG=json` switches to JSON lines.
 /// Filter with `RUST_LOG` (default `info`). `LETHE_LOG_FILE` also appends
-/// them to a file (`{pid}` in the name becomes the process id), filtered
-/// by `LETHE_LOG_FILE_FILTER` (default `debug` for lethe's crates): for
-/// keeping a detailed copy beside a quiet console, and for the test
-/// suite's personal-data sweep, which reads every line.
+/// the same lines to a file (`{pid}` in the name becomes the process id):
+/// for keeping a copy beside the console, and for the test suite's
+/// personal-data sweep, which reads every line. One global filter for
+/// both: per-layer filters were seen to drop a worker's events from both
+/// outputs.
 fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -144,9 +145,9 @@ fn init_tracing() {
     let json = std::env::var("LETHE_LOG").as_deref() == Ok("json");
     let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let stderr = if json {
-        stderr.json().with_filter(filter).boxed()
+        stderr.json().boxed()
     } else {
-        stderr.with_filter(filter).boxed()
+        stderr.boxed()
     };
     let file = std::env::var("LETHE_LOG_FILE").ok().and_then(|path| {
         let path = path.replace("{pid}", &std::process::id().to_string());
@@ -156,18 +157,14 @@ fn init_tracing() {
             .open(&path)
             .map_err(|e| eprintln!("LETHE_LOG_FILE {path}: {e}; logging to standard error only"))
             .ok()?;
-        let filter = std::env::var("LETHE_LOG_FILE_FILTER")
-            .ok()
-            .and_then(|f| EnvFilter::try_new(f).ok())
-            .unwrap_or_else(|| EnvFilter::new("debug,sqlx=warn,hyper=info,h2=info,reqwest=info,rustls=info,tiberius=info,tokio_postgres=info"));
         Some(
             tracing_subscriber::fmt::layer()
                 .with_ansi(false)
-                .with_writer(std::sync::Mutex::new(f))
-                .with_filter(filter),
+                .with_writer(std::sync::Mutex::new(f)),
         )
     });
     tracing_subscriber::registry()
+        .with(filter)
         .with(stderr)
         .with(file)
         .init();
