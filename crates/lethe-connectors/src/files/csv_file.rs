@@ -6,17 +6,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
 
 use lethe_domain::IdentifierKind;
 
+use super::aliases::Aliases;
 use super::call::{Call, FileOutcome, Item, Op};
+use super::compiled::Compiled;
 use super::csv_edit::{edit_row, Edit, EditRules};
 use super::csv_layout::{text, FileLayout};
 use super::csv_rows::{self, Row};
 use super::failure;
 use super::marks::{erasable, marks, Mark, Strength};
+use super::matcher::Matcher;
 use super::rewrite::{rewrite_file, LineOutcome};
-use super::target::CsvLayout;
+use super::target::{CsvLayout, FileFormat, FileTarget, StrategyName};
 use super::walk::FileEntry;
 use crate::{ConnectorError, Proposal};
 
@@ -76,6 +81,58 @@ pub(crate) fn process(call: &Call<'_>, entry: &FileEntry) -> Result<FileOutcome,
         apply(call, entry, plan)?;
     }
     Ok(out)
+}
+
+/// Erases one CSV file (a header line, then rows) the way an erase call
+/// with strategy `redact` does: every data row in which `matcher` finds an
+/// identifier of one of `subjects` subjects (names included) is rewritten
+/// with `token` over each hit, in place and atomically. Returns how many
+/// rows each subject had. The entry point of the CSV fuzz target
+/// (`fuzz/fuzz_targets/csv_redact.rs`); the connector itself goes through
+/// [`crate::files::FilesConnector`].
+pub fn redact_csv_file(
+    path: &Path,
+    matcher: &Matcher,
+    subjects: usize,
+    token: &str,
+) -> Result<Vec<u64>, ConnectorError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let rel = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let target = FileTarget {
+        name: "csv".to_owned(),
+        root: dir.to_path_buf(),
+        include: vec![rel.clone()],
+        exclude: Vec::new(),
+        format: FileFormat::Csv,
+        strategy: StrategyName::Redact,
+        anonymise_with: None,
+        token: Some(token.to_owned()),
+        retain_ground: None,
+        csv: None,
+        description: None,
+        purposes: Vec::new(),
+        recipients: Vec::new(),
+        retention: None,
+    };
+    let compiled = Compiled::new(target).map_err(ConnectorError::permanent)?;
+    let include_weak = vec![true; subjects];
+    let call = Call {
+        target: &compiled,
+        matcher,
+        aliases: &Aliases::default(),
+        include_weak: &include_weak,
+        op: Op::Erase,
+        scanned: &AtomicU64::new(0),
+        hasher: None,
+        mapping: None,
+    };
+    let entry = FileEntry {
+        rel,
+        path: path.to_path_buf(),
+    };
+    Ok(process(&call, &entry)?.affected)
 }
 
 /// Data rows with at least one hit on one of their physical lines.
@@ -189,4 +246,32 @@ fn apply(call: &Call<'_>, entry: &FileEntry, plan: Plan) -> Result<(), Connector
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::Pattern;
+    use lethe_domain::{IdentifierKind, VariantForm};
+
+    #[test]
+    fn redact_csv_file_redacts_matching_rows_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dir.csv");
+        let before = "Name,Phone,Note\r\n\"Smith, John\",01632 960855,\"call back\"\r\nDoe,0161 496 0000,x\r\n";
+        std::fs::write(&path, before).unwrap();
+        let m = Matcher::new(Pattern::new(
+            0,
+            IdentifierKind::Phone,
+            VariantForm::National,
+            "01632960855",
+        ))
+        .unwrap();
+        assert_eq!(redact_csv_file(&path, &m, 1, "[R]").unwrap(), [1]);
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            after,
+            "Name,Phone,Note\r\n\"Smith, John\",[R],\"call back\"\r\nDoe,0161 496 0000,x\r\n"
+        );
+    }
 }

@@ -37,6 +37,7 @@ pub mod target;
 mod walk;
 
 pub use connector::FilesConnector;
+pub use csv_file::redact_csv_file;
 pub use demo::{write_demo_estate, DemoEstate, DemoSubject};
 pub use matcher::{Hit, Matcher, Pattern};
 pub use redact::{redact_line, DEFAULT_TOKEN};

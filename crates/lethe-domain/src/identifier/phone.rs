@@ -12,6 +12,8 @@ use phonenumber::Mode;
 const MAX_INPUT_CHARS: usize = 64;
 /// More digits than `00` + E.164's 15 + a trunk digit is not a number.
 const MAX_DIGITS: usize = 18;
+/// The most digits an E.164 number has, country code included (ITU-T E.164).
+const MAX_E164_DIGITS: usize = 15;
 
 /// A phone number normalised to E.164.
 ///
@@ -69,6 +71,14 @@ impl Phone {
             return Err(err("has an extension; give the number without it"));
         }
         let e164 = number.format().mode(Mode::E164).to_string();
+        // E.164 has at most 15 digits. `phonenumber` can hand back more for
+        // an over-long national number (the fuzz target `identifiers` got
+        // `+81` and 17 more digits from 18 digits in region JP), and such a
+        // value would not parse again, so `normalised()` would not be a
+        // fixed point.
+        if e164.len() > 1 + MAX_E164_DIGITS {
+            return Err(err("longer than the 15 digits E.164 allows"));
+        }
         // Odd digit strings can normalise to an E.164 that itself normalises
         // differently; refusing them keeps `normalised()` a fixed point, which
         // hashing and de-duplication rely on.
@@ -228,6 +238,28 @@ mod tests {
             gb("00 0 1632 960855").unwrap_err().kind,
             IdentifierKind::Phone
         );
+    }
+
+    /// Found by the fuzz target `identifiers`: in its build, 18 digits in
+    /// region JP normalised to `+81` and 17 digits, which do not parse
+    /// again. Whatever `phonenumber` makes of such input, nothing longer
+    /// than E.164's 15 digits is accepted, and what is accepted re-parses.
+    #[test]
+    fn nothing_longer_than_e164_is_accepted() {
+        let jp = PhoneRegion::parse("JP").unwrap();
+        for s in [
+            "444444444444444000",
+            "4444444444444000",
+            "+81 44444444444444000",
+        ] {
+            match Phone::parse(s, jp) {
+                Ok(p) => {
+                    assert!(p.normalised().len() <= 16, "{s:?}");
+                    assert_eq!(Phone::parse(p.normalised(), jp).unwrap(), p);
+                }
+                Err(e) => assert!(!e.reason.is_empty()),
+            }
+        }
     }
 
     #[test]

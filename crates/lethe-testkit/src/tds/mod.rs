@@ -21,6 +21,7 @@
 //! ```
 
 mod ddl;
+pub mod decode;
 mod lex;
 mod login;
 mod rpc;

@@ -121,6 +121,19 @@ fn value(r: &mut Reader<'_>) -> R<Value> {
             if n == 0 {
                 return Ok(Value::Null);
             }
+            // The lengths each nullable fixed type has (MS-TDS 2.2.5.4.1);
+            // any other would be cut short or overrun below.
+            let lengths: &[usize] = match ty {
+                0x26 => &[1, 2, 4, 8],
+                0x68 => &[1],
+                0x24 => &[16],
+                _ => &[4, 8],
+            };
+            if !lengths.contains(&n) {
+                return Err(format!(
+                    "parameter type 0x{ty:02X} cannot be {n} bytes long"
+                ));
+            }
             let raw = fixed(r, n)?;
             match ty {
                 0x26 => Value::Int(match n {
@@ -175,8 +188,8 @@ fn value(r: &mut Reader<'_>) -> R<Value> {
                         .unwrap_or_default()
                         .and_hms_opt(0, 0, 0)
                         .unwrap_or_default()
-                        + Duration::days(days)
-                        + Duration::nanoseconds(nanos);
+                        .checked_add_signed(Duration::days(days) + Duration::nanoseconds(nanos))
+                        .ok_or("datetime out of range")?;
                     Value::Text(datetime_text(&dt))
                 }
             }
@@ -294,4 +307,51 @@ pub(crate) fn parse(payload: &[u8]) -> R<Rpc> {
         params.push((name, value(&mut r)?));
     }
     Ok(Rpc { proc, params })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `sp_executesql` RPC with one unnamed parameter of `ty`, `max`,
+    /// then `value` (its length byte and bytes).
+    fn rpc_with(ty: u8, max: u8, value: &[u8]) -> Vec<u8> {
+        let mut b = 4u32.to_le_bytes().to_vec();
+        b.extend_from_slice(&0xFFFFu16.to_le_bytes());
+        b.extend_from_slice(&SP_EXECUTESQL.to_le_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0, ty, max]);
+        b.extend_from_slice(value);
+        b
+    }
+
+    /// Found by the fuzz target `tds_packets`: a nullable integer of 3
+    /// bytes (and money or datetime shorter than 4) indexed past its end.
+    #[test]
+    fn fixed_types_of_the_wrong_length_are_refused() {
+        for (ty, n) in [
+            (0x26, 3),
+            (0x26, 5),
+            (0x6D, 2),
+            (0x6E, 3),
+            (0x6F, 1),
+            (0x68, 2),
+        ] {
+            let mut value = vec![n];
+            value.extend(std::iter::repeat_n(7, usize::from(n)));
+            let err = parse(&rpc_with(ty, 8, &value)).unwrap_err();
+            assert!(err.contains("cannot be"), "{ty:02X}/{n}: {err}");
+        }
+        let ok = parse(&rpc_with(0x26, 8, &[4, 1, 0, 0, 0])).unwrap();
+        assert!(matches!(ok.params[0].1, Value::Int(1)));
+    }
+
+    /// Seen while fixing the finding above: a datetime whose day count lies
+    /// past the calendar would overflow (a panic) instead of failing.
+    #[test]
+    fn a_datetime_out_of_range_is_refused() {
+        let mut value = vec![8];
+        value.extend_from_slice(&i32::MAX.to_le_bytes());
+        value.extend_from_slice(&0u32.to_le_bytes());
+        assert!(parse(&rpc_with(0x6F, 8, &value)).is_err());
+    }
 }
