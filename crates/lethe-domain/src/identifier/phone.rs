@@ -82,10 +82,16 @@ impl Phone {
         // Odd digit strings can normalise to an E.164 that itself normalises
         // differently; refusing them keeps `normalised()` a fixed point, which
         // hashing and de-duplication rely on.
-        match canonical(&e164, region) {
-            Ok(again) if again.format().mode(Mode::E164).to_string() == e164 => {}
+        //
+        // The rest is read off the number parsed again from its E.164, so the
+        // variants depend on the number only, never on how it was typed: a
+        // carrier selection code in the input (`0055 025 65 5515 5515`, Brazil)
+        // would otherwise stay in the national format (found by the fuzz
+        // target `identifiers`).
+        let number = match canonical(&e164, region) {
+            Ok(again) if again.format().mode(Mode::E164).to_string() == e164 => again,
             _ => return Err(err("does not normalise to one consistent number")),
-        }
+        };
         let national_len = number.national().to_string().len();
         if !phonenumber::is_valid(&number) && !possible_length(number.code().value(), national_len)
         {
@@ -260,6 +266,18 @@ mod tests {
                 Err(e) => assert!(!e.reason.is_empty()),
             }
         }
+    }
+
+    /// Found by the fuzz target `identifiers`: the carrier code typed in a
+    /// Brazilian number stayed in its national forms, so the same number
+    /// typed two ways was searched for in different shapes.
+    #[test]
+    fn variants_depend_on_the_number_not_on_how_it_was_typed() {
+        let typed = gb("0055 025 65 5515 5515").unwrap();
+        let plain = gb("+55 65 5515-5515").unwrap();
+        assert_eq!(typed.normalised(), plain.normalised());
+        assert_eq!(typed.variants(), plain.variants());
+        assert_eq!(typed.hint(), plain.hint());
     }
 
     #[test]
