@@ -117,7 +117,7 @@ fn generated(report: &str) -> u64 {
         .lines()
         .filter_map(|l| l.trim().split_once(" generated"))
         .filter_map(|(n, _)| n.trim().parse().ok())
-        .last()
+        .next_back()
         .unwrap_or(0)
 }
 
