@@ -7,35 +7,9 @@
 //! completes an access and an erasure request against `lethe demo`, and
 //! fails with a clear line when the approver is the requester.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_lethe");
-
-/// Kills `lethe demo` when the test ends, panicking or not.
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn venv() -> Option<PathBuf> {
-    match std::env::var_os("LETHE_TEST_PY_VENV") {
-        Some(v) => Some(PathBuf::from(v)),
-        None => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "LETHE_TEST_PY_VENV is not set: run ./scripts/test"
-            );
-            eprintln!("SKIP: LETHE_TEST_PY_VENV is not set (./scripts/test sets it)");
-            None
-        }
-    }
-}
+use crate::demo_server::{start, tool_or_skip};
+use std::path::Path;
+use std::process::{Command, Output};
 
 fn text(out: &Output) -> String {
     format!(
@@ -85,54 +59,11 @@ fn generate(bin: &Path, root: &Path, out: &Path) {
         .is_file());
 }
 
-/// What `lethe demo` printed: its URL and the tokens of alice (requester),
-/// bob (approver) and root (admin).
-struct Printed {
-    url: String,
-    alice: String,
-    bob: String,
-    root: String,
-}
-
-/// Starts `lethe demo` on a free port.
-fn start_demo(dir: &Path) -> (Demo, Printed) {
-    let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--dir"])
-        .arg(dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let demo = Demo(child);
-    let (mut url, mut alice, mut bob, mut root) = (None, None, None, None);
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(u) = line.strip_prefix("lethe demo: API on ") {
-            url = Some(u.trim().to_owned());
-        } else if let Some(t) = line.strip_prefix("  export ALICE=") {
-            alice = Some(t.to_owned());
-        } else if let Some(t) = line.strip_prefix("  export BOB=") {
-            bob = Some(t.to_owned());
-        } else if let Some(t) = line.strip_prefix("  export ROOT=") {
-            root = Some(t.to_owned());
-        } else if line.starts_with("Press Ctrl-C") {
-            break;
-        }
-    }
-    let printed = Printed {
-        url: url.expect("demo printed its URL"),
-        alice: alice.expect("demo printed alice's token"),
-        bob: bob.expect("demo printed bob's token"),
-        root: root.expect("demo printed root's token"),
-    };
-    (demo, printed)
-}
-
 #[test]
 fn generated_python_client_completes_an_access_and_an_erasure() {
-    let Some(venv) = venv() else { return };
+    let Some(venv) = tool_or_skip("LETHE_TEST_PY_VENV") else {
+        return;
+    };
     let bin = venv.join("bin");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().unwrap();
@@ -155,7 +86,7 @@ fn generated_python_client_completes_an_access_and_an_erasure() {
     );
 
     let estate = work.path().join("demo");
-    let (_demo, demo) = start_demo(&estate);
+    let demo = start(&estate);
     let run = |requester: &str, approver: &str, extra: &[&str]| {
         Command::new(bin.join("python"))
             .arg(&script)

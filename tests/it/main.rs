@@ -7,6 +7,7 @@ mod cli;
 mod cloudlink_estate;
 mod compose;
 mod demo;
+mod demo_server;
 mod erasure;
 mod es_estate;
 mod estate;

@@ -10,12 +10,10 @@
 //! operation, one worker. Any failure fails the test with schemathesis'
 //! report; fix the code or the spec, never the checks.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use crate::demo_server::{start, tool_or_skip};
+use std::path::Path;
+use std::process::Command;
 use std::time::Instant;
-
-const BIN: &str = env!("CARGO_BIN_EXE_lethe");
 
 /// The seed of every run: the same requests each time.
 const SEED: &str = "20261125";
@@ -48,69 +46,6 @@ include-operation-id = "accept_identifiers"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 "#;
 
-/// Kills `lethe demo` when the test ends, panicking or not.
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn schemathesis() -> Option<PathBuf> {
-    match std::env::var_os("LETHE_TEST_SCHEMATHESIS") {
-        Some(v) => Some(PathBuf::from(v)),
-        None => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "LETHE_TEST_SCHEMATHESIS is not set: run ./scripts/test"
-            );
-            eprintln!("SKIP: LETHE_TEST_SCHEMATHESIS is not set (./scripts/test sets it)");
-            None
-        }
-    }
-}
-
-/// What `lethe demo` printed: its URL and one token per role.
-struct Printed {
-    url: String,
-    tokens: Vec<(&'static str, String)>,
-}
-
-/// Starts `lethe demo` on a free port.
-fn start_demo(dir: &Path) -> (Demo, Printed) {
-    let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--dir"])
-        .arg(dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let demo = Demo(child);
-    let mut url = None;
-    let mut tokens = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(u) = line.strip_prefix("lethe demo: API on ") {
-            url = Some(u.trim().to_owned());
-        } else if let Some(t) = line.strip_prefix("  export ALICE=") {
-            tokens.push(("alice (requester, viewer)", t.to_owned()));
-        } else if let Some(t) = line.strip_prefix("  export BOB=") {
-            tokens.push(("bob (approver, viewer)", t.to_owned()));
-        } else if let Some(t) = line.strip_prefix("  export ROOT=") {
-            tokens.push(("root (admin)", t.to_owned()));
-        } else if line.starts_with("Press Ctrl-C") {
-            break;
-        }
-    }
-    assert_eq!(tokens.len(), 3, "demo printed three tokens");
-    let url = url.expect("demo printed its URL");
-    (demo, Printed { url, tokens })
-}
-
 /// `N generated` from schemathesis' summary line.
 fn generated(report: &str) -> u64 {
     report
@@ -123,16 +58,23 @@ fn generated(report: &str) -> u64 {
 
 #[test]
 fn schemathesis_finds_nothing_for_any_role() {
-    let Some(st) = schemathesis() else { return };
+    let Some(st) = tool_or_skip("LETHE_TEST_SCHEMATHESIS") else {
+        return;
+    };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("schemathesis.toml");
     std::fs::write(&config, CONFIG).unwrap();
-    let (_demo, demo) = start_demo(&work.path().join("demo"));
+    let demo = start(&work.path().join("demo"));
+    let tokens = [
+        ("alice (requester, viewer)", &demo.alice),
+        ("bob (approver, viewer)", &demo.bob),
+        ("root (admin)", &demo.root),
+    ];
 
     let mut total = 0;
     let started = Instant::now();
-    for (who, token) in &demo.tokens {
+    for (who, token) in tokens {
         let run_started = Instant::now();
         let out = Command::new(&st)
             .arg("--config-file")
@@ -168,7 +110,7 @@ fn schemathesis_finds_nothing_for_any_role() {
     }
     eprintln!(
         "schemathesis: {total} test cases over {} roles in {:.1}s",
-        demo.tokens.len(),
+        tokens.len(),
         started.elapsed().as_secs_f64()
     );
 }
