@@ -28,6 +28,9 @@ pub struct Estate {
     pub engine: Engine,
     pub base: String,
     pub http: reqwest::Client,
+    /// The last audit row already left for the sweep: each run adds only
+    /// the rows written since.
+    swept_audit: std::sync::Mutex<Option<i64>>,
 }
 
 /// Options for [`Estate::start`].
@@ -160,6 +163,7 @@ impl Estate {
             engine,
             base,
             http: reqwest::Client::new(),
+            swept_audit: std::sync::Mutex::new(None),
         }
     }
 
@@ -239,7 +243,7 @@ impl Estate {
         if std::env::var_os(lethe_testkit::sweep::SWEEP_DIR_ENV).is_none() {
             return;
         }
-        let mut after = None;
+        let mut after = *self.swept_audit.lock().unwrap();
         loop {
             let page = self
                 .store
@@ -256,11 +260,14 @@ impl Estate {
                     &format!("{} {} {} {}", a.kind, a.actor, a.seq, a.data),
                 );
             }
-            match page.last() {
-                Some(last) if page.len() == 500 => after = Some(last.seq),
-                _ => break,
+            if let Some(last) = page.last() {
+                after = Some(last.seq);
+            }
+            if page.len() < 500 {
+                break;
             }
         }
+        *self.swept_audit.lock().unwrap() = after;
         let requests = self
             .store
             .list_requests(&lethe_store::RequestFilter {
