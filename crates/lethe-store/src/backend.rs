@@ -65,6 +65,64 @@ pub(crate) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// Below this, a measured offset between a host's clock and the store's is
+/// taken as measurement noise. Leases are many seconds long, so a skew
+/// under a second does them no harm.
+const CLOCK_NOISE: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
+/// The time of one write transaction, read from the store's clock when the
+/// transaction took the writer lock.
+///
+/// Workers on several hosts share a PostgreSQL store, and their clocks
+/// drift apart. Leases, run times and audit times are compared across
+/// hosts, so they all come from one clock: the database server's (SQLite
+/// has one host, so its clock is the local one). A worker whose clock is an
+/// hour fast then neither steals live leases nor sees its own expire early,
+/// and the audit chain's times rise with its sequence. Times a caller
+/// computed on its own clock (a step's `run_at`, a retry time, a retention
+/// cutoff) are moved onto the store's by the offset between the two
+/// measured at the same moment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TxClock {
+    now: DateTime<Utc>,
+    offset: chrono::TimeDelta,
+}
+
+impl TxClock {
+    /// The store's clock is this host's.
+    pub(crate) fn local() -> Self {
+        Self {
+            now: now(),
+            offset: chrono::TimeDelta::zero(),
+        }
+    }
+
+    /// The store's clock read `store_now` just now. An offset under
+    /// [`CLOCK_NOISE`] is the round trip, not skew, and is taken as none, so
+    /// a caller's times are kept exactly when the clocks agree.
+    pub(crate) fn store(store_now: DateTime<Utc>) -> Self {
+        let store_now = store_now.trunc_subsecs(6);
+        let offset = store_now - Utc::now();
+        Self {
+            now: store_now,
+            offset: if offset.abs() < CLOCK_NOISE {
+                chrono::TimeDelta::zero()
+            } else {
+                offset
+            },
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// A time the caller computed on its own clock, on the store's.
+    pub(crate) fn from_caller(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        (at + self.offset).trunc_subsecs(6)
+    }
+}
+
 /// Expands the `Store` impl and the shared helpers for one backend.
 ///
 /// `$store`: the store type; `$conn`: its connection type; `$name`: the
@@ -164,8 +222,8 @@ macro_rules! impl_store {
                 use chrono::SubsecRound;
                 use $crate::backend::Claim;
                 use $crate::sql;
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 match claim {
                     Some(Claim::Key(claim)) => {
                         let cutoff = now - chrono::TimeDelta::hours($crate::backend::KEY_TTL_HOURS);
@@ -313,8 +371,8 @@ macro_rules! impl_store {
                 change: &$crate::StatusChange,
             ) -> Result<Option<$crate::RequestRecord>, $crate::StoreError> {
                 use lethe_domain::RequestEvent;
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let row = sqlx::query_as::<_, $crate::rows::RequestRow>($crate::sql::SELECT_REQUEST)
                     .bind(id)
                     .fetch_optional(w.conn())
@@ -369,9 +427,9 @@ macro_rules! impl_store {
             ) -> Result<Option<$crate::RequestRecord>, $crate::StoreError> {
                 use chrono::SubsecRound;
                 use $crate::audit::canonical_time;
-                let now = $crate::backend::now();
                 let new_due = extension.new_due_at.trunc_subsecs(6);
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let row = sqlx::query_as::<_, $crate::rows::RequestRow>($crate::sql::SELECT_REQUEST)
                     .bind(id)
                     .fetch_optional(w.conn())

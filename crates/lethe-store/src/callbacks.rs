@@ -254,9 +254,9 @@ macro_rules! impl_callbacks {
                 lease: std::time::Duration,
                 limit: u32,
             ) -> Result<Vec<$crate::ClaimedCallback>, $crate::StoreError> {
-                let now = $crate::backend::now();
-                let expires = $crate::backend::lease_expiry(now, lease);
                 let mut w = self.begin_write().await?;
+                let now = w.now();
+                let expires = $crate::backend::lease_expiry(now, lease);
                 let rows = sqlx::query_as::<_, $crate::callbacks::ClaimedRow>(
                     $crate::callbacks::CLAIM_EVENTS,
                 )
@@ -281,7 +281,8 @@ macro_rules! impl_callbacks {
                 duration: std::time::Duration,
             ) -> Result<bool, $crate::StoreError> {
                 use $crate::{CallbackOutcome, CallbackState};
-                let now = $crate::backend::now();
+                let mut w = self.begin_write().await?;
+                let now = w.now();
                 let (state, next, code, error) = match &outcome {
                     CallbackOutcome::Delivered { status_code } => {
                         (CallbackState::Delivered, None, Some(*status_code), None)
@@ -292,7 +293,7 @@ macro_rules! impl_callbacks {
                         retry_at: Some(at),
                     } => (
                         CallbackState::Pending,
-                        Some(*at),
+                        Some(w.from_caller(*at)),
                         *status_code,
                         Some(error.as_str()),
                     ),
@@ -308,15 +309,11 @@ macro_rules! impl_callbacks {
                     ),
                 };
                 let finished = (state != CallbackState::Pending).then_some(now);
-                let mut w = self.begin_write().await?;
                 let attempt = sqlx::query_scalar::<_, i32>($crate::callbacks::FINISH_TRY)
                     .bind(event_id)
                     .bind(worker)
                     .bind(state.as_str())
-                    .bind(next.map(|t: chrono::DateTime<chrono::Utc>| {
-                        use chrono::SubsecRound;
-                        t.trunc_subsecs(6)
-                    }))
+                    .bind(next)
                     .bind(finished)
                     .bind(error)
                     .fetch_optional(w.conn())

@@ -15,8 +15,8 @@ macro_rules! impl_manual {
             ) -> Result<$crate::StepRecord, $crate::StoreError> {
                 use lethe_domain::{StepAction, StepStatus};
                 use $crate::{ManualDecision, StoreError};
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let request =
                     sqlx::query_as::<_, $crate::rows::RequestRow>($crate::sql::SELECT_REQUEST)
                         .bind(request_id)

@@ -12,7 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::audit::AuditKey;
-use crate::backend::impl_store;
+use crate::backend::{impl_store, TxClock};
 use crate::callbacks::impl_callbacks;
 use crate::error::StoreError;
 use crate::manual::impl_manual;
@@ -95,14 +95,21 @@ impl PgStore {
         self.signal.subscribe()
     }
 
-    /// A transaction holding the audit chain's advisory lock until it ends.
+    /// A transaction holding the audit chain's advisory lock until it ends,
+    /// with the database server's clock read once the lock is held (the
+    /// one clock all hosts share, see [`TxClock`]), in the same round trip.
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("select pg_advisory_xact_lock($1)")
-            .bind(AUDIT_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        Ok(WriteTx { tx })
+        let now: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+            "select clock_timestamp() from (select pg_advisory_xact_lock($1)) as locked",
+        )
+        .bind(AUDIT_LOCK)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(WriteTx {
+            tx,
+            clock: TxClock::store(now),
+        })
     }
 
     /// One snapshot for the whole walk, so concurrent appends after it
@@ -119,11 +126,22 @@ impl PgStore {
 /// A write transaction holding the audit advisory lock.
 struct WriteTx {
     tx: Transaction<'static, Postgres>,
+    clock: TxClock,
 }
 
 impl WriteTx {
     fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
+    }
+
+    /// When this transaction happens, on the database server's clock.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// A caller's time on the database server's clock.
+    fn from_caller(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        self.clock.from_caller(at)
     }
 
     async fn commit(self) -> Result<(), StoreError> {

@@ -34,8 +34,8 @@ macro_rules! impl_results {
                 if proposals.is_empty() {
                     return Ok(0);
                 }
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let mut ordinal = sqlx::query_scalar::<_, i64>($crate::sql::NEXT_ORDINAL)
                     .bind(request_id)
                     .fetch_one(w.conn())
@@ -81,8 +81,8 @@ macro_rules! impl_results {
                 hashes: &[String],
                 actor: &str,
             ) -> Result<$crate::RequestRecord, $crate::StoreError> {
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 for hash in hashes {
                     let n = sqlx::query($crate::sql::ACCEPT_PROPOSAL)
                         .bind(request_id)
@@ -130,12 +130,11 @@ macro_rules! impl_results {
                 &self,
                 closed_before: chrono::DateTime<chrono::Utc>,
             ) -> Result<u64, $crate::StoreError> {
-                use chrono::SubsecRound;
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let mut ids = sqlx::query_scalar::<_, uuid::Uuid>($crate::sql::DESTROY_IDENTIFIERS)
                     .bind(now)
-                    .bind(closed_before.trunc_subsecs(6))
+                    .bind(w.from_caller(closed_before))
                     .fetch_all(w.conn())
                     .await?;
                 let destroyed = ids.len() as u64;
@@ -169,8 +168,8 @@ macro_rules! impl_results {
                 &self,
                 request_id: uuid::Uuid,
             ) -> Result<u64, $crate::StoreError> {
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let n = sqlx::query($crate::sql::PURGE_OUTPUTS)
                     .bind(request_id)
                     .execute(w.conn())

@@ -16,7 +16,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::audit::AuditKey;
-use crate::backend::impl_store;
+use crate::backend::{impl_store, TxClock};
 use crate::callbacks::impl_callbacks;
 use crate::error::StoreError;
 use crate::manual::impl_manual;
@@ -71,7 +71,11 @@ impl SqliteStore {
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let guard = Arc::clone(&self.write_lock).lock_owned().await;
         let tx = self.pool.begin_with("begin immediate").await?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            clock: TxClock::local(),
+            _guard: guard,
+        })
     }
 
     /// Wakes this process's workers (SQLite has no other processes).
@@ -102,12 +106,23 @@ impl SqliteStore {
 /// A write transaction holding the in-process writer lock until it ends.
 struct WriteTx {
     tx: Transaction<'static, Sqlite>,
+    clock: TxClock,
     _guard: OwnedMutexGuard<()>,
 }
 
 impl WriteTx {
     fn conn(&mut self) -> &mut SqliteConnection {
         &mut self.tx
+    }
+
+    /// When this transaction happens.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// A caller's time on the store's clock (the same clock here).
+    fn from_caller(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        self.clock.from_caller(at)
     }
 
     async fn commit(self) -> Result<(), StoreError> {

@@ -65,9 +65,8 @@ macro_rules! impl_step_queue {
                 request_id: uuid::Uuid,
                 steps: Vec<$crate::NewStep>,
             ) -> Result<Vec<$crate::StepRecord>, $crate::StoreError> {
-                use chrono::SubsecRound;
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let exists = sqlx::query_scalar::<_, i64>($crate::sql::REQUEST_EXISTS)
                     .bind(request_id)
                     .fetch_one(w.conn())
@@ -84,7 +83,7 @@ macro_rules! impl_step_queue {
                         .bind(&step.target)
                         .bind($crate::rows::action_str(step.action))
                         .bind(step.max_attempts)
-                        .bind(step.run_at.trunc_subsecs(6))
+                        .bind(w.from_caller(step.run_at))
                         .bind(now)
                         .execute(w.conn())
                         .await?;
@@ -104,10 +103,10 @@ macro_rules! impl_step_queue {
                 limit: u32,
                 connector: Option<&str>,
             ) -> Result<Vec<$crate::ClaimedStep>, $crate::StoreError> {
-                let now = $crate::backend::now();
-                let expires = $crate::backend::lease_expiry(now, lease);
                 let limit = limit.min($crate::backend::MAX_CLAIM);
                 let mut w = self.begin_write().await?;
+                let now = w.now();
+                let expires = $crate::backend::lease_expiry(now, lease);
                 self.rescue_expired(w.conn(), now, worker).await?;
                 let mut claimed = if limit == 0 {
                     Vec::new()
@@ -146,8 +145,8 @@ macro_rules! impl_step_queue {
                 attempt: i32,
                 lease: std::time::Duration,
             ) -> Result<bool, $crate::StoreError> {
-                let expires = $crate::backend::lease_expiry($crate::backend::now(), lease);
                 let mut w = self.begin_write().await?;
+                let expires = $crate::backend::lease_expiry(w.now(), lease);
                 let updated = sqlx::query($crate::sql::HEARTBEAT)
                     .bind(step_id)
                     .bind(worker)
@@ -167,11 +166,10 @@ macro_rules! impl_step_queue {
                 attempt: i32,
                 outcome: $crate::StepOutcome,
             ) -> Result<bool, $crate::StoreError> {
-                use chrono::SubsecRound;
                 use lethe_domain::StepStatus;
                 use $crate::StepOutcome;
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let row = sqlx::query_as::<_, $crate::rows::StepRow>($crate::sql::SELECT_STEP)
                     .bind(step_id)
                     .fetch_optional(w.conn())
@@ -203,7 +201,7 @@ macro_rules! impl_step_queue {
                     }
                     StepOutcome::Transient { error, retry_at } => (
                         if exhausted { StepStatus::Failed } else { StepStatus::Retrying },
-                        (!exhausted).then(|| retry_at.trunc_subsecs(6)),
+                        (!exhausted).then(|| w.from_caller(*retry_at)),
                         None,
                         Some(error.as_str()),
                         "transient",
@@ -277,8 +275,8 @@ macro_rules! impl_step_queue {
             }
 
             async fn queue_release_steps(&self, worker: &str) -> Result<u64, $crate::StoreError> {
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 sqlx::query($crate::sql::CLOSE_RELEASED_ATTEMPTS)
                     .bind(worker)
                     .bind(now)
@@ -311,8 +309,8 @@ macro_rules! impl_step_queue {
                 &self,
                 request_id: uuid::Uuid,
             ) -> Result<u64, $crate::StoreError> {
-                let now = $crate::backend::now();
                 let mut w = self.begin_write().await?;
+                let now = w.now();
                 let mut retried = sqlx::query_as::<_, $crate::rows::StepRow>($crate::sql::RETRY_FAILED)
                     .bind(request_id)
                     .bind(now)

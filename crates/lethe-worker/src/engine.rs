@@ -70,6 +70,8 @@ pub struct Engine {
     pub(crate) cfg: EngineConfig,
     pub(crate) limits: std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>,
     pub(crate) last_sweep: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Steps claimed and not yet completed: their leases are heartbeated.
+    pub(crate) held: Arc<crate::leases::HeldLeases>,
     /// Built on the first callback round.
     pub(crate) clients: std::sync::OnceLock<crate::callbacks::Clients>,
 }
@@ -98,6 +100,7 @@ impl Engine {
             cfg,
             limits,
             last_sweep: std::sync::Mutex::new(None),
+            held: Arc::default(),
             clients: std::sync::OnceLock::new(),
         }
     }

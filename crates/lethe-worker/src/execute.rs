@@ -27,6 +27,16 @@ impl Engine {
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
+        // Every claimed step's lease is kept alive from here, including
+        // those of batches still waiting for their connector's turn.
+        self.held.hold(&claimed);
+        let ids: Vec<Uuid> = claimed.iter().map(|s| s.id).collect();
+        let heartbeat = crate::leases::spawn_heartbeat(
+            Arc::clone(&self.held),
+            Arc::clone(&self.store),
+            self.cfg.name.clone(),
+            self.cfg.lease,
+        );
         let touched: Vec<Uuid> = claimed
             .iter()
             .map(|s| s.request_id)
@@ -55,7 +65,14 @@ impl Engine {
                 };
                 self.run_batch(&connector, &target, action, steps).await
             });
-        for result in futures_util::future::join_all(runs).await {
+        let results = futures_util::future::join_all(runs).await;
+        heartbeat.abort();
+        // Steps a store error left uncompleted are let go: their leases
+        // expire and another round retries them.
+        for id in ids {
+            self.held.release(id);
+        }
+        for result in results {
             result?;
         }
         Ok(touched)
@@ -122,9 +139,7 @@ impl Engine {
             steps = live.len(),
             "batch started"
         );
-        let heartbeat = self.spawn_heartbeat(&live);
         let outcomes = self.call(conn.as_ref(), info, action, &batch, &live).await;
-        heartbeat.abort();
         for (s, outcome) in live.iter().zip(outcomes) {
             self.complete(s, outcome).await?;
         }
@@ -269,32 +284,12 @@ impl Engine {
         let ok = self
             .store
             .complete_step(s.id, &self.cfg.name, s.attempt, outcome)
-            .await?;
-        if !ok {
+            .await;
+        self.held.release(s.id);
+        if !ok? {
             tracing::warn!(step.id = %s.id, "lease lost before completion; result discarded");
         }
         Ok(())
-    }
-
-    /// Extends the leases of a running batch every third of the lease.
-    fn spawn_heartbeat(&self, steps: &[ClaimedStep]) -> tokio::task::JoinHandle<()> {
-        let store = Arc::clone(&self.store);
-        let name = self.cfg.name.clone();
-        let lease = self.cfg.lease;
-        let ids: Vec<(Uuid, i32)> = steps.iter().map(|s| (s.id, s.attempt)).collect();
-        tokio::spawn(async move {
-            let every = lease / 3;
-            loop {
-                tokio::time::sleep(every).await;
-                for (id, attempt) in &ids {
-                    match store.heartbeat(*id, &name, *attempt, lease).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(step.id = %id, "lease lost during batch"),
-                        Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
-                    }
-                }
-            }
-        })
     }
 }
 

@@ -22,6 +22,7 @@ mod catalog;
 mod engine;
 mod execute;
 mod expiry;
+mod leases;
 mod orchestrate;
 mod subjects;
 

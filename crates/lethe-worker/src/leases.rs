@@ -1,0 +1,69 @@
+//! The leases a worker holds, kept alive from the claim until each step is
+//! completed.
+//!
+//! A round claims many steps at once and runs their batches as each
+//! connector's concurrency limit allows, so a step may wait for its turn
+//! longer than a lease lasts. Heartbeating only the batch that is running
+//! let such waiting steps' leases lapse: another worker then rescued and
+//! ran them while this one ran them too. Every held step is heartbeated
+//! instead, and a step leaves the set when it is completed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lethe_store::{ClaimedStep, Store};
+use uuid::Uuid;
+
+/// Steps claimed and not yet completed, with their attempt numbers.
+#[derive(Debug, Default)]
+pub(crate) struct HeldLeases {
+    steps: Mutex<HashMap<Uuid, i32>>,
+}
+
+impl HeldLeases {
+    pub(crate) fn hold(&self, steps: &[ClaimedStep]) {
+        let mut held = self.steps.lock().expect("lease set poisoned");
+        held.extend(steps.iter().map(|s| (s.id, s.attempt)));
+    }
+
+    pub(crate) fn release(&self, step_id: Uuid) {
+        self.steps
+            .lock()
+            .expect("lease set poisoned")
+            .remove(&step_id);
+    }
+
+    fn snapshot(&self) -> Vec<(Uuid, i32)> {
+        let held = self.steps.lock().expect("lease set poisoned");
+        held.iter().map(|(id, attempt)| (*id, *attempt)).collect()
+    }
+}
+
+/// Extends every held lease every third of the lease, until aborted. A
+/// lease found lost (rescued by another worker after a stall longer than
+/// the lease) is dropped from the set and logged; the step's completion
+/// is then refused by the store's fence.
+pub(crate) fn spawn_heartbeat(
+    held: Arc<HeldLeases>,
+    store: Arc<dyn Store>,
+    worker: String,
+    lease: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            for (id, attempt) in held.snapshot() {
+                match store.heartbeat(id, &worker, attempt, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        held.release(id);
+                        tracing::warn!(step.id = %id, "lease lost before the step finished");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+                }
+            }
+        }
+    })
+}
