@@ -118,7 +118,7 @@ impl TxClock {
     }
 
     /// A time the caller computed on its own clock, on the store's.
-    pub(crate) fn from_caller(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+    pub(crate) fn on_store_clock(&self, at: DateTime<Utc>) -> DateTime<Utc> {
         (at + self.offset).trunc_subsecs(6)
     }
 }

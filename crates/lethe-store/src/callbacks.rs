@@ -293,7 +293,7 @@ macro_rules! impl_callbacks {
                         retry_at: Some(at),
                     } => (
                         CallbackState::Pending,
-                        Some(w.from_caller(*at)),
+                        Some(w.on_store_clock(*at)),
                         *status_code,
                         Some(error.as_str()),
                     ),

@@ -140,8 +140,8 @@ impl WriteTx {
     }
 
     /// A caller's time on the database server's clock.
-    fn from_caller(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-        self.clock.from_caller(at)
+    fn on_store_clock(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        self.clock.on_store_clock(at)
     }
 
     async fn commit(self) -> Result<(), StoreError> {

@@ -134,7 +134,7 @@ macro_rules! impl_results {
                 let now = w.now();
                 let mut ids = sqlx::query_scalar::<_, uuid::Uuid>($crate::sql::DESTROY_IDENTIFIERS)
                     .bind(now)
-                    .bind(w.from_caller(closed_before))
+                    .bind(w.on_store_clock(closed_before))
                     .fetch_all(w.conn())
                     .await?;
                 let destroyed = ids.len() as u64;

@@ -83,7 +83,7 @@ macro_rules! impl_step_queue {
                         .bind(&step.target)
                         .bind($crate::rows::action_str(step.action))
                         .bind(step.max_attempts)
-                        .bind(w.from_caller(step.run_at))
+                        .bind(w.on_store_clock(step.run_at))
                         .bind(now)
                         .execute(w.conn())
                         .await?;
@@ -201,7 +201,7 @@ macro_rules! impl_step_queue {
                     }
                     StepOutcome::Transient { error, retry_at } => (
                         if exhausted { StepStatus::Failed } else { StepStatus::Retrying },
-                        (!exhausted).then(|| w.from_caller(*retry_at)),
+                        (!exhausted).then(|| w.on_store_clock(*retry_at)),
                         None,
                         Some(error.as_str()),
                         "transient",
