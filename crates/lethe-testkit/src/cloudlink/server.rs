@@ -1,7 +1,9 @@
 //! [`CloudLinkServer`]: the running server and the knobs a test turns;
 //! the token endpoint and the gate every request passes (faults, bearer
 //! check, request log) live here, the users and conversations routes in
-//! `routes`.
+//! `routes`. A test takes the server down and brings it back on the same
+//! port, its state kept, with [`CloudLinkServer::pause`] and
+//! [`CloudLinkServer::resume`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -104,14 +106,38 @@ impl Shared {
 /// A running CloudLink test server; stops when dropped.
 pub struct CloudLinkServer {
     url: String,
+    addr: std::net::SocketAddr,
     shared: Arc<Shared>,
+    /// The serving task; `None` while [paused](CloudLinkServer::pause).
+    serving: Option<Serving>,
+}
+
+/// axum serving one listener, and the signal that shuts it down.
+struct Serving {
     task: tokio::task::JoinHandle<()>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Drop for CloudLinkServer {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(s) = self.serving.take() {
+            s.task.abort();
+        }
     }
+}
+
+/// Serves `shared` on `listener` until the returned shutdown fires.
+fn serve(listener: tokio::net::TcpListener, shared: &Arc<Shared>) -> Serving {
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router(Arc::clone(shared));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Serving { task, shutdown }
 }
 
 impl CloudLinkServer {
@@ -121,15 +147,42 @@ impl CloudLinkServer {
             config,
             state: Mutex::new(State::new(fixture)),
         });
-        let app = router(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
-        let url = format!("http://{}", listener.local_addr().expect("local addr"));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { url, shared, task }
+        let addr = listener.local_addr().expect("local addr");
+        let serving = Some(serve(listener, &shared));
+        Self {
+            url: format!("http://{addr}"),
+            addr,
+            shared,
+            serving,
+        }
+    }
+
+    /// Takes the server down as an outage of the cloud would: the port is
+    /// closed (new connections are refused) and open connections are
+    /// closed, a request in flight after its answer; all done when this
+    /// returns. Users, chats, tokens and the request log are kept, so
+    /// [`resume`](Self::resume) brings back the same tenant.
+    pub async fn pause(&mut self) {
+        if let Some(s) = self.serving.take() {
+            let _ = s.shutdown.send(());
+            // Graceful shutdown ends once the listener and every
+            // connection are gone.
+            let _ = s.task.await;
+        }
+    }
+
+    /// Listens again on the same port after [`pause`](Self::pause) (does
+    /// nothing if the server is up). Fails only if another socket took the
+    /// port meanwhile.
+    pub async fn resume(&mut self) -> std::io::Result<()> {
+        if self.serving.is_none() {
+            let listener = tokio::net::TcpListener::bind(self.addr).await?;
+            self.serving = Some(serve(listener, &self.shared));
+        }
+        Ok(())
     }
 
     /// `http://127.0.0.1:<port>`, without the API version.

@@ -1,5 +1,7 @@
 //! The listener, the per-connection loop (PRELOGIN, LOGIN7, then requests),
-//! and the handles tests use to stop the server or drop its connections.
+//! and the handles tests use to stop the server, take it down and bring it
+//! back ([`TdsServer::pause`], [`TdsServer::resume`]), or drop its
+//! connections.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,7 +59,8 @@ pub(crate) struct Shared {
 pub struct TdsServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    accept: JoinHandle<()>,
+    /// The accept loop; `None` while [paused](TdsServer::pause).
+    accept: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -108,20 +111,7 @@ impl TdsServer {
             connections: Mutex::new(Vec::new()),
             next_spid: AtomicU16::new(51),
         });
-        let accept_shared = shared.clone();
-        let accept = tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let _ = socket.set_nodelay(true);
-                let spid = accept_shared.next_spid.fetch_add(1, Ordering::Relaxed);
-                let task = tokio::spawn(serve(socket, accept_shared.clone(), spid));
-                let mut conns = accept_shared
-                    .connections
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
-                conns.retain(|h| !h.is_finished());
-                conns.push(task.abort_handle());
-            }
-        });
+        let accept = Some(accept_loop(listener, shared.clone()));
         Ok(TdsServer {
             addr,
             shared,
@@ -161,18 +151,73 @@ impl TdsServer {
         self.shared.drop_at.store(n, Ordering::SeqCst);
     }
 
+    /// Takes the server down as a stopped SQL Server is: the port is
+    /// closed (new connections are refused) and every open connection is
+    /// dropped (open transactions roll back), both done when this returns.
+    /// The databases are kept, so [`resume`](Self::resume) brings back the
+    /// same data: what a restart of a real server looks like to a client.
+    pub async fn pause(&mut self) {
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+            // The listener goes with the task: once it is gone, the port is closed.
+            let _ = accept.await;
+        }
+        let conns: Vec<AbortHandle> = {
+            let mut conns = self
+                .shared
+                .connections
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            conns.drain(..).collect()
+        };
+        for h in &conns {
+            h.abort();
+        }
+        // An aborted task drops its socket when the runtime next reaches
+        // it; wait for that so a client's next call meets a closed peer.
+        while !conns.iter().all(AbortHandle::is_finished) {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    }
+
+    /// Listens again on the same address after [`pause`](Self::pause)
+    /// (does nothing if the server is up). Fails only if another socket
+    /// took the port meanwhile.
+    pub async fn resume(&mut self) -> std::io::Result<()> {
+        if self.accept.is_none() {
+            let listener = TcpListener::bind(self.addr).await?;
+            self.accept = Some(accept_loop(listener, self.shared.clone()));
+        }
+        Ok(())
+    }
+
     /// Stops listening and drops every connection.
     pub fn stop(self) {
-        self.accept.abort();
-        self.kill_connections();
+        drop(self);
     }
 }
 
 impl Drop for TdsServer {
     fn drop(&mut self) {
-        self.accept.abort();
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+        }
         self.kill_connections();
     }
+}
+
+/// Accepts connections on `listener` until aborted, one session task each.
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let _ = socket.set_nodelay(true);
+            let spid = shared.next_spid.fetch_add(1, Ordering::Relaxed);
+            let task = tokio::spawn(serve(socket, shared.clone(), spid));
+            let mut conns = shared.connections.lock().unwrap_or_else(|p| p.into_inner());
+            conns.retain(|h| !h.is_finished());
+            conns.push(task.abort_handle());
+        }
+    })
 }
 
 async fn reply(
