@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::estate::{Estate, Options, HASH_KEY};
 
-fn connector(url: &str) -> Arc<ElasticsearchConnector> {
+pub(crate) fn connector(url: &str) -> Arc<ElasticsearchConnector> {
     let targets = presets::PRESET_NAMES
         .iter()
         .map(|p| {
@@ -31,7 +31,7 @@ fn connector(url: &str) -> Arc<ElasticsearchConnector> {
 }
 
 /// The subject as the data subject gives it: email, phone, name, account.
-fn subject(p: &PlantedEs) -> Value {
+pub(crate) fn subject(p: &PlantedEs) -> Value {
     json!({
         "emails": [p.email],
         "phones": [p.national],
@@ -56,7 +56,7 @@ async fn post(url: &str, body: Value) -> Value {
 /// Independently of the connector: documents of `family` holding any of
 /// the person's strong identifiers, by `terms` on the keyword fields and
 /// `match_phrase` on the text fields.
-async fn strong_count(base: &str, f: Family, p: &PlantedEs) -> u64 {
+pub(crate) async fn strong_count(base: &str, f: Family, p: &PlantedEs) -> u64 {
     let mut literals: Vec<String> = p.phone_shapes().to_vec();
     literals.push(p.email.clone());
     literals.push(p.account.clone());
@@ -89,14 +89,14 @@ fn target_of(f: Family) -> &'static str {
     }
 }
 
-async fn steps(e: &Estate, id: &str) -> Vec<lethe_store::StepRecord> {
+pub(crate) async fn steps(e: &Estate, id: &str) -> Vec<lethe_store::StepRecord> {
     e.store
         .list_steps(uuid::Uuid::parse_str(id).unwrap())
         .await
         .unwrap()
 }
 
-fn fixture() -> EsFixture {
+pub(crate) fn fixture() -> EsFixture {
     es::generate(&EsConfig::default())
 }
 
