@@ -613,6 +613,9 @@ macro_rules! impl_store {
             async fn claim_steps(&self, worker: &str, lease: std::time::Duration, limit: u32, connector: Option<&str>) -> Result<Vec<$crate::ClaimedStep>, $crate::StoreError> {
                 self.queue_claim_steps(worker, lease, limit, connector).await
             }
+            async fn heartbeat_steps(&self, worker: &str, step_ids: &[uuid::Uuid], lease: std::time::Duration) -> Result<Vec<uuid::Uuid>, $crate::StoreError> {
+                self.queue_heartbeat_steps(worker, step_ids, lease).await
+            }
             async fn heartbeat(&self, step_id: uuid::Uuid, worker: &str, attempt: i32, lease: std::time::Duration) -> Result<bool, $crate::StoreError> {
                 self.queue_heartbeat(step_id, worker, attempt, lease).await
             }

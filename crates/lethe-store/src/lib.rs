@@ -163,6 +163,17 @@ pub trait Store: Send + Sync + 'static {
         lease: Duration,
     ) -> Result<bool, StoreError>;
 
+    /// `heartbeat` for many steps in one short transaction: a worker holding
+    /// a whole round of steps renews them all well within a lease. Fenced
+    /// on owner and `running`; returns the ids whose lease `worker` still
+    /// held (and now extended); the others were lost.
+    async fn heartbeat_steps(
+        &self,
+        worker: &str,
+        step_ids: &[Uuid],
+        lease: Duration,
+    ) -> Result<Vec<Uuid>, StoreError>;
+
     /// Records how an attempt ended, fenced on (step, `running`, worker,
     /// attempt) so a worker that lost its lease cannot overwrite the result
     /// of the attempt that replaced it. `false` (writing nothing) when the

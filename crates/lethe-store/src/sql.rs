@@ -297,10 +297,26 @@ pub(crate) const FINISH_MANUAL: &str = "update step
 
 /// `$1, $2, ..., $n` for an `in (...)` list.
 fn placeholders(n: usize) -> String {
-    (1..=n)
+    placeholders_from(1, n)
+}
+
+/// `$first, …` up to `n` placeholders.
+fn placeholders_from(first: usize, n: usize) -> String {
+    (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Extends the leases `$2` (the worker) holds on the `n` steps `$3…`, to
+/// `$1`; fenced on owner and `running` like `HEARTBEAT`, returning the ids
+/// still held.
+pub(crate) fn heartbeat_steps(n: usize) -> String {
+    format!(
+        "update step set lease_expires_at = $1
+         where lease_owner = $2 and status = 'running' and id in ({}) returning id",
+        placeholders_from(3, n)
+    )
 }
 
 /// Identifiers of a page of requests, in submission order.

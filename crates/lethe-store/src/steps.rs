@@ -159,6 +159,28 @@ macro_rules! impl_step_queue {
                 Ok(updated == 1)
             }
 
+            async fn queue_heartbeat_steps(
+                &self,
+                worker: &str,
+                step_ids: &[uuid::Uuid],
+                lease: std::time::Duration,
+            ) -> Result<Vec<uuid::Uuid>, $crate::StoreError> {
+                let mut held = Vec::with_capacity(step_ids.len());
+                // Bounded statements: a claim is at most MAX_CLAIM steps anyway.
+                for chunk in step_ids.chunks($crate::backend::MAX_CLAIM as usize) {
+                    let mut w = self.begin_write().await?;
+                    let expires = $crate::backend::lease_expiry(w.now(), lease);
+                    let sql = $crate::sql::heartbeat_steps(chunk.len());
+                    let mut q = sqlx::query_scalar::<_, uuid::Uuid>(&sql).bind(expires).bind(worker);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    held.extend(q.fetch_all(w.conn()).await?);
+                    w.commit().await?;
+                }
+                Ok(held)
+            }
+
             async fn queue_complete_step(
                 &self,
                 step_id: uuid::Uuid,

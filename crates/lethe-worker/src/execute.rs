@@ -281,12 +281,14 @@ impl Engine {
     }
 
     async fn complete(&self, s: &ClaimedStep, outcome: StepOutcome) -> Result<(), StoreError> {
+        // Out of the heartbeat's set first, so a beat racing the completion
+        // does not take the completed step for a lost lease.
+        self.held.release(s.id);
         let ok = self
             .store
             .complete_step(s.id, &self.cfg.name, s.attempt, outcome)
-            .await;
-        self.held.release(s.id);
-        if !ok? {
+            .await?;
+        if !ok {
             tracing::warn!(step.id = %s.id, "lease lost before completion; result discarded");
         }
         Ok(())

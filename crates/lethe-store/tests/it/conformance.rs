@@ -1064,6 +1064,20 @@ pub async fn steps_completion_is_fenced(h: &Harness) {
         .unwrap());
     let s = &store.list_steps(r.id).await.unwrap()[0];
     assert!(s.lease_expires_at.unwrap() > claimed.lease_expires_at);
+    // The batch heartbeat: fenced on the owner, unknown ids are not held.
+    let stranger = Uuid::now_v7();
+    assert!(store
+        .heartbeat_steps(WORKER_B, &[claimed.id], long)
+        .await
+        .unwrap()
+        .is_empty());
+    let renewed = store
+        .heartbeat_steps(WORKER_A, &[claimed.id, stranger], long * 2)
+        .await
+        .unwrap();
+    assert_eq!(renewed, vec![claimed.id]);
+    let s2 = &store.list_steps(r.id).await.unwrap()[0];
+    assert!(s2.lease_expires_at.unwrap() > s.lease_expires_at.unwrap());
 
     assert!(store
         .complete_step(claimed.id, WORKER_A, 1, done.clone())
