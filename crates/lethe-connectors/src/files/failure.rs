@@ -24,6 +24,17 @@ pub(crate) fn io(target: &str, rel: &str, e: &io::Error) -> ConnectorError {
         kind,
         io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof
     );
+    // A redacted copy is written beside the original and renamed over it,
+    // so a full disk fails before anything is replaced.
+    if matches!(
+        kind,
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge
+    ) {
+        return ConnectorError::transient(format!(
+            "files target `{target}`: no space left to rewrite `{rel}` ({kind:?}); the file was left as it was. \
+             A rewrite needs about the file's size free beside it; free space and the step is retried"
+        ));
+    }
     if rel.to_ascii_lowercase().ends_with(".gz") && gz_corrupt {
         return ConnectorError::permanent(format!(
             "files target `{target}`: `{rel}` is not a readable gzip file ({kind:?}); repair or remove it"
