@@ -174,7 +174,9 @@ impl Inner {
         match &result {
             Ok(_) => c.pool.put(client),
             Err((e, broken)) => {
-                if !broken {
+                if *broken {
+                    c.pool.discard_idle();
+                } else {
                     c.pool.put(client);
                 }
                 if e.message.contains("error 207") || e.message.contains("error 208") {

@@ -1,7 +1,9 @@
 //! Idle TDS connections per distinct connection setting and database. A
 //! connection goes back only after a call that left it clean; one that
-//! failed below SQL (I/O, protocol, timeout) is dropped, so the first
-//! call after an outage logs in afresh. Azure-style routing (the login
+//! failed below SQL (I/O, protocol, timeout) is dropped together with every
+//! idle one (a server that went away took them all with it), so the first
+//! call after an outage logs in afresh instead of failing once per stale
+//! connection. Azure-style routing (the login
 //! answered with "connect there instead") is followed once.
 
 use std::time::Duration;
@@ -53,6 +55,11 @@ impl Pool {
                 ),
             }),
         }
+    }
+
+    /// Drops every idle connection, after one failed below SQL.
+    pub(crate) fn discard_idle(&self) {
+        self.idle.lock().expect("pool lock").clear();
     }
 
     /// Returns a connection that is clean (no open transaction, no
