@@ -161,6 +161,131 @@ pub(crate) async fn open_requests(store: &dyn Store) -> usize {
         .count()
 }
 
+/// Starts `lethe work` and SIGKILLs it `kills` times, each after a delay
+/// (ms) drawn from `delays`: a fixed pseudo-random schedule, so a failure
+/// can be replayed.
+pub(crate) async fn kill_repeatedly(
+    cfg: &Path,
+    log: &Path,
+    kills: usize,
+    delays: std::ops::Range<u64>,
+) {
+    let mut seed: u64 = 0x5eed;
+    for _ in 0..kills {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = delays.start + (seed >> 33) % (delays.end - delays.start);
+        let mut child = work(cfg, log);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+}
+
+/// Runs one `lethe work` until no request is open (if any is), then stops
+/// it with SIGTERM and checks it shut down gracefully.
+pub(crate) async fn finish(cfg: &Path, log: &Path, store: &dyn Store) {
+    // Killed workers may have finished everything already; a worker
+    // started now would get SIGTERM before its handler is installed.
+    if open_requests(store).await == 0 {
+        return;
+    }
+    let mut child = work(cfg, log);
+    let mut waited = 0;
+    while open_requests(store).await > 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "worker exited: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        // A guard against hanging forever, not a performance limit.
+        if waited >= 600 {
+            kill_and_describe(&mut child, store).await;
+            panic!("requests still open after 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        waited += 1;
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "graceful shutdown");
+}
+
+/// Stops a stuck worker and prints every step not yet final (keys,
+/// statuses, attempt outcomes and errors: lethe keeps personal data out of
+/// all of them), so a hang can be diagnosed.
+async fn kill_and_describe(child: &mut Child, store: &dyn Store) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let page = store
+        .list_requests(&lethe_store::RequestFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for r in page.items.iter().filter(|r| !r.status.is_terminal()) {
+        eprintln!("open request {} {:?}", r.id, r.status);
+        for s in store.list_steps(r.id).await.unwrap() {
+            if s.status != StepStatus::Succeeded {
+                let outcomes: Vec<_> = s.attempts.iter().map(|a| a.outcome.clone()).collect();
+                eprintln!(
+                    "  {} {:?} attempt {} lease {:?} {:?} outcomes {outcomes:?} error {:?}",
+                    s.step_key, s.status, s.attempt, s.lease_owner, s.lease_expires_at, s.error
+                );
+            }
+        }
+    }
+}
+
+/// Asserts every request is final, every step succeeded (its last attempt
+/// too) and every verify step found nothing left; returns, per connector
+/// and action (`files erase`), how many attempts were cut (closed as `lease_expired`) and re-run.
+pub(crate) async fn all_steps_succeeded(
+    store: &dyn Store,
+) -> std::collections::BTreeMap<String, usize> {
+    let page = store
+        .list_requests(&lethe_store::RequestFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(page.next.is_none(), "all_steps_succeeded reads one page");
+    let mut rescued = std::collections::BTreeMap::new();
+    let mut verifies = 0;
+    for r in &page.items {
+        assert!(
+            matches!(r.status.as_str(), "completed" | "completed_with_exceptions"),
+            "request {} ended {:?}",
+            r.id,
+            r.status
+        );
+        for s in store.list_steps(r.id).await.unwrap() {
+            assert_eq!(s.status, StepStatus::Succeeded, "{s:?}");
+            assert_eq!(
+                s.attempts.last().unwrap().outcome.as_deref(),
+                Some("succeeded")
+            );
+            let key = format!("{} {:?}", s.connector, s.action).to_lowercase();
+            *rescued.entry(key).or_insert(0) += s
+                .attempts
+                .iter()
+                .filter(|a| a.outcome.as_deref() == Some("lease_expired"))
+                .count();
+            if s.action == lethe_domain::StepAction::Verify {
+                verifies += 1;
+                assert_eq!(s.items_remaining, Some(0), "{s:?}");
+            }
+        }
+    }
+    assert!(verifies > 0);
+    rescued
+}
+
 /// The same work without interruptions, in-process, on a fresh estate.
 async fn golden(dir: &Path) -> Vec<(PathBuf, String)> {
     estate(&dir.join("estate"));
@@ -197,7 +322,7 @@ async fn golden(dir: &Path) -> Vec<(PathBuf, String)> {
     relative(&dir.join("estate"))
 }
 
-fn relative(root: &Path) -> Vec<(PathBuf, String)> {
+pub(crate) fn relative(root: &Path) -> Vec<(PathBuf, String)> {
     read_tree(root)
         .into_iter()
         .map(|(p, t)| (p.strip_prefix(root).unwrap().to_path_buf(), t))
@@ -231,74 +356,12 @@ async fn kill_run(dir: &Path, store_url: &str, store: Arc<dyn Store>) {
         submit(store.as_ref(), kind, &input).await;
     }
 
-    // Kill at many points: a fixed pseudo-random schedule of delays, so a
-    // failure can be replayed.
-    let mut seed: u64 = 0x5eed;
-    for _ in 0..12 {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = 150 + (seed >> 33) % 1200;
-        let mut child = work(&cfg, &log);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-    }
+    kill_repeatedly(&cfg, &log, 12, 150..1350).await;
     // Then let one worker finish the job (leases of the dead expire in 3 s).
-    let mut child = work(&cfg, &log);
-    let mut waited = 0;
-    while open_requests(store.as_ref()).await > 0 {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "worker exited: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        // A guard against hanging forever, not a performance limit.
-        assert!(waited < 600, "requests still open after 10 minutes");
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        waited += 1;
-    }
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "graceful shutdown");
+    finish(&cfg, &log, store.as_ref()).await;
 
     // Every request finished, every step succeeded, every verify passed.
-    let page = store
-        .list_requests(&lethe_store::RequestFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let mut rescued = 0;
-    let mut verifies = 0;
-    for r in &page.items {
-        assert!(
-            matches!(r.status.as_str(), "completed" | "completed_with_exceptions"),
-            "request {} ended {:?}",
-            r.id,
-            r.status
-        );
-        for s in store.list_steps(r.id).await.unwrap() {
-            assert_eq!(s.status, StepStatus::Succeeded, "{s:?}");
-            assert_eq!(
-                s.attempts.last().unwrap().outcome.as_deref(),
-                Some("succeeded")
-            );
-            rescued += s
-                .attempts
-                .iter()
-                .filter(|a| a.outcome.as_deref() == Some("lease_expired"))
-                .count();
-            if s.action == lethe_domain::StepAction::Verify {
-                verifies += 1;
-                assert_eq!(s.items_remaining, Some(0));
-            }
-        }
-    }
-    assert!(verifies > 0);
+    let rescued: usize = all_steps_succeeded(store.as_ref()).await.values().sum();
     eprintln!("kill test: {rescued} attempts cut by SIGKILL and re-run");
     // Nothing lost, nothing applied twice: the estate is exactly what an
     // uninterrupted run produces.
