@@ -9,6 +9,13 @@
 //! Bounded and repeatable: a fixed seed, a fixed number of examples per
 //! operation, one worker. Any failure fails the test with schemathesis'
 //! report; fix the code or the spec, never the checks.
+//!
+//! Each role's run gets a fresh real request (awaiting approval) as every
+//! `{id}`, so the request operations act on a request in a real state (the
+//! test checks the role did change it) instead of answering 404 to random
+//! ids. The spec's OpenAPI links (create/get → the request's operations)
+//! are followed by the stateful phase only after a 201, which random
+//! subjects rarely earn (identifiers must parse as their kind).
 
 use crate::demo_server::{start, tool_or_skip};
 use std::path::Path;
@@ -46,6 +53,31 @@ include-operation-id = "accept_identifiers"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 "#;
 
+/// A real request (an erasure of a demo person, by alice), whose id
+/// schemathesis uses for every `{id}`: the request operations then meet a
+/// request in some state instead of only ever answering 404 to random ids.
+fn seed_request(url: &str, alice: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/v1/requests"))
+            .bearer_auth(alice)
+            .json(&serde_json::json!({
+                "kind": "erasure",
+                "subject": {"emails": ["schema.fuzz@example.com"], "names": ["Schema Fuzz"]},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let body: serde_json::Value = r.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    })
+}
+
 /// `N generated` from schemathesis' summary line.
 fn generated(report: &str) -> u64 {
     report
@@ -64,17 +96,24 @@ fn schemathesis_finds_nothing_for_any_role() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("schemathesis.toml");
-    std::fs::write(&config, CONFIG).unwrap();
     let demo = start(&work.path().join("demo"));
+
     let tokens = [
-        ("alice (requester, viewer)", &demo.alice),
-        ("bob (approver, viewer)", &demo.bob),
-        ("root (admin)", &demo.root),
+        ("alice", "requester, viewer", &demo.alice),
+        ("bob", "approver, viewer", &demo.bob),
+        ("root", "admin", &demo.root),
     ];
 
     let mut total = 0;
     let started = Instant::now();
-    for (who, token) in tokens {
+    for (who, roles, token) in tokens {
+        // A fresh request awaiting approval for each role's run.
+        let id = seed_request(&demo.url, &demo.alice);
+        std::fs::write(
+            &config,
+            format!("{CONFIG}\n[parameters]\n\"path.id\" = \"{id}\"\n"),
+        )
+        .unwrap();
         let run_started = Instant::now();
         let out = Command::new(&st)
             .arg("--config-file")
@@ -104,13 +143,48 @@ fn schemathesis_finds_nothing_for_any_role() {
         assert!(n > 0, "schemathesis as {who} ran nothing:\n{report}");
         total += n;
         eprintln!(
-            "schemathesis as {who}: {n} test cases in {:.1}s",
+            "schemathesis as {who} ({roles}): {n} test cases in {:.1}s",
             run_started.elapsed().as_secs_f64()
         );
+        // The real id reached the server: this role changed the request.
+        let acts = actions_by(&demo.url, &demo.root, &id, who);
+        eprintln!("  {who}'s actions on the seeded request: {acts:?}");
+        assert!(!acts.is_empty(), "{who} never acted on request {id}");
+        // How far the stateful phase got along the OpenAPI links.
+        for line in report
+            .lines()
+            .filter(|l| l.contains("Stateful") || l.contains("Links"))
+        {
+            eprintln!("  {}", line.trim());
+        }
     }
     eprintln!(
         "schemathesis: {total} test cases over {} roles in {:.1}s",
         tokens.len(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The audit event kinds `who` caused on request `id`, its creation aside.
+fn actions_by(url: &str, admin: &str, id: &str, who: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .get(format!("{url}/v1/audit?request_id={id}"))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = r.json().await.unwrap();
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor"] == who && e["kind"] != "request.create")
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect()
+    })
 }

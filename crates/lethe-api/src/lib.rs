@@ -9,6 +9,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod evidence;
 pub mod extract;
+mod links;
 pub mod ops;
 pub mod problem;
 pub mod requests;
@@ -144,8 +145,9 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document as committed at `openapi/openapi.json`.
 pub fn openapi_json() -> String {
-    let (_, api) = api_router().split_for_parts();
-    let mut json = api.to_pretty_json().unwrap_or_default();
+    let (_, mut api) = api_router().split_for_parts();
+    links::add(&mut api);
+    let mut json = links::camel_case(api.to_pretty_json().unwrap_or_default());
     json.push('\n');
     json
 }
