@@ -287,7 +287,7 @@ pub(crate) async fn all_steps_succeeded(
 }
 
 /// The same work without interruptions, in-process, on a fresh estate.
-async fn golden(dir: &Path) -> Vec<(PathBuf, String)> {
+pub(crate) async fn golden(dir: &Path) -> Vec<(PathBuf, String)> {
     estate(&dir.join("estate"));
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&dir.join("golden.db"), audit_key())
