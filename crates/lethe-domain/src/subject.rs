@@ -283,7 +283,7 @@ mod tests {
         );
         assert_eq!(ids[1].normalised, "+441632960855");
         assert_eq!(ids[1].hint, "+44*******55");
-        assert_eq!(ids[1].variants.len(), 12);
+        assert_eq!(ids[1].variants.len(), 14);
         assert_eq!(ids[4].normalised, "AB12CDE");
     }
 

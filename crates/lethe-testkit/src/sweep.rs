@@ -75,6 +75,8 @@ pub fn needles(people: &[SubjectInput]) -> Vec<(String, String)> {
                         | VariantForm::Trunk0National
                         | VariantForm::Trunk9International
                         | VariantForm::Trunk0International
+                        | VariantForm::Trunk9International00
+                        | VariantForm::Trunk9Trunk0International
                         | VariantForm::Truncated15
                         | VariantForm::Truncated20
                 );

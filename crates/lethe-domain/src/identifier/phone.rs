@@ -137,6 +137,8 @@ impl Phone {
         v.push(VariantForm::Trunk0National, format!("0{national}"));
         v.push(VariantForm::Trunk9International, format!("9{intl}"));
         v.push(VariantForm::Trunk0International, format!("0{intl}"));
+        v.push(VariantForm::Trunk9International00, format!("900{intl}"));
+        v.push(VariantForm::Trunk9Trunk0International, format!("90{intl}"));
         v.push(VariantForm::Last10Digits, last_n(intl, 10));
         v.push(VariantForm::Last7Digits, last_n(intl, 7));
         v.finish()
@@ -322,6 +324,8 @@ mod tests {
             ("trunk_0_national", "001632960855"),
             ("trunk_9_international", "9441632960855"),
             ("trunk_0_international", "0441632960855"),
+            ("trunk_9_international_00", "900441632960855"),
+            ("trunk_9_trunk_0_international", "90441632960855"),
             ("last_10_digits", "1632960855"),
             ("last_7_digits", "2960855"),
         ];

@@ -41,6 +41,14 @@ pub enum VariantForm {
     /// Phone: `0` before the international digits, `0441632960855` (console `ANI=`).
     #[serde(rename = "trunk_0_international")]
     Trunk0International,
+    /// Phone: outside-line `9`, then the number dialled internationally,
+    /// `900441632960855` (SMDR and outbound-trace dialled digits).
+    #[serde(rename = "trunk_9_international_00")]
+    Trunk9International00,
+    /// Phone: outside-line `9` before the `0`-prefixed international form,
+    /// `90441632960855` (dialled digits of a PBX that keeps the trunk `0`).
+    #[serde(rename = "trunk_9_trunk_0_international")]
+    Trunk9Trunk0International,
     /// Phone: last 10 digits, the single-node console DNI matching rule.
     #[serde(rename = "last_10_digits")]
     Last10Digits,
@@ -69,7 +77,7 @@ pub enum VariantForm {
 
 impl VariantForm {
     /// Every form, in the order variants are generated.
-    pub const ALL: [VariantForm; 21] = [
+    pub const ALL: [VariantForm; 23] = [
         Self::Normalised,
         Self::E164,
         Self::InternationalDigits,
@@ -81,6 +89,8 @@ impl VariantForm {
         Self::Trunk0National,
         Self::Trunk9International,
         Self::Trunk0International,
+        Self::Trunk9International00,
+        Self::Trunk9Trunk0International,
         Self::Last10Digits,
         Self::Last7Digits,
         Self::FirstLast,
@@ -107,6 +117,8 @@ impl VariantForm {
             Self::Trunk0National => "trunk_0_national",
             Self::Trunk9International => "trunk_9_international",
             Self::Trunk0International => "trunk_0_international",
+            Self::Trunk9International00 => "trunk_9_international_00",
+            Self::Trunk9Trunk0International => "trunk_9_trunk_0_international",
             Self::Last10Digits => "last_10_digits",
             Self::Last7Digits => "last_7_digits",
             Self::FirstLast => "first_last",
