@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use lethe_domain::{StepAction, StepStatus};
-use lethe_store::{RequestFilter, StepRecord, Store};
+use lethe_store::{StepRecord, Store};
 
-use crate::kill::{audit_key, config, estate, open_requests, subjects, submit};
+use crate::kill::{all_steps, audit_key, open_requests, workload};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lethe");
 const LEASE: TimeDelta = TimeDelta::seconds(3);
@@ -67,23 +67,6 @@ fn skewed_worker(cfg: &Path, dir: &Path, name: &str, offset: &str) -> Option<Chi
             .spawn()
             .unwrap(),
     )
-}
-
-/// Every step of every request.
-async fn all_steps(store: &dyn Store) -> Vec<StepRecord> {
-    let page = store
-        .list_requests(&RequestFilter {
-            limit: 200,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert!(page.next.is_none());
-    let mut steps = Vec::new();
-    for r in &page.items {
-        steps.extend(store.list_steps(r.id).await.unwrap());
-    }
-    steps
 }
 
 /// Waits until no request is open; the workers must still be alive.
@@ -146,12 +129,8 @@ async fn workers_two_hours_apart_never_take_each_others_leases() {
     };
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    estate(&dir.join("estate"));
-    let cfg = config(dir, &pg.url, "");
     let store: Arc<dyn Store> = pg.store;
-    for (kind, input) in subjects() {
-        submit(store.as_ref(), kind, &input).await;
-    }
+    let cfg = workload(dir, &pg.url, store.as_ref(), "").await;
     let started = Utc::now();
     let Some(mut fast) = skewed_worker(&cfg, dir, "fast", "+1h") else {
         return;
@@ -168,20 +147,34 @@ async fn workers_two_hours_apart_never_take_each_others_leases() {
     all_succeeded(&steps);
     let mut by = std::collections::BTreeMap::<&str, usize>::new();
     for s in &steps {
-        // Exactly one attempt each: no lease was taken over while its
-        // holder was alive, so nothing ran twice.
-        assert_eq!(s.attempts.len(), 1, "{} ran {:?}", s.step_key, s.attempts);
-        let a = &s.attempts[0];
-        assert_eq!(a.outcome.as_deref(), Some("succeeded"));
-        // The times on record are the store's, not the workers'.
-        assert!(
-            near(a.started_at, real),
-            "{} started {}",
-            s.step_key,
-            a.started_at
-        );
+        // No lease was taken over while its holder was alive: every attempt
+        // but the last ended by itself, never as `lease_expired`. (Earlier
+        // attempts may be transient: two workers' batches on one files
+        // target can meet in a file, and the rewrite that finds the file
+        // changed under it leaves it alone and retries.)
+        let (last, earlier) = s.attempts.split_last().unwrap();
+        assert_eq!(last.outcome.as_deref(), Some("succeeded"));
+        for a in earlier {
+            assert_eq!(
+                a.outcome.as_deref(),
+                Some("transient"),
+                "{}: {:?}",
+                s.step_key,
+                s.attempts
+            );
+        }
+        for a in &s.attempts {
+            // The times on record are the store's, not the workers'.
+            assert!(
+                near(a.started_at, real),
+                "{} started {}",
+                s.step_key,
+                a.started_at
+            );
+        }
         assert!(near(s.finished_at.unwrap(), real), "{}", s.step_key);
-        *by.entry(a.worker.split('-').next().unwrap()).or_default() += 1;
+        *by.entry(last.worker.split('-').next().unwrap())
+            .or_default() += 1;
     }
     // Both did some of the work, or the test proved nothing.
     eprintln!("clock skew: steps run per worker {by:?}");
@@ -207,12 +200,8 @@ async fn a_killed_fast_workers_lease_expires_on_the_store_clock() {
     };
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    estate(&dir.join("estate"));
-    let cfg = config(dir, &pg.url, "");
     let store: Arc<dyn Store> = pg.store;
-    for (kind, input) in subjects() {
-        submit(store.as_ref(), kind, &input).await;
-    }
+    let cfg = workload(dir, &pg.url, store.as_ref(), "").await;
     // The fast worker alone, SIGKILLed while it holds a lease (a step that
     // finished between the look and the kill does not count: try again).
     let mut tries = 0;

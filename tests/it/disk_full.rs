@@ -12,12 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lethe_domain::StepStatus;
-use lethe_store::{RequestFilter, SqliteStore, StepRecord, Store};
+use lethe_store::{SqliteStore, Store};
 
 use crate::estate::read_tree;
 use crate::kill::{
-    all_steps_succeeded, audit_key, config, estate, golden, open_requests, relative, subjects,
-    submit,
+    all_steps, all_steps_succeeded, audit_key, config, estate, golden, open_requests, relative,
+    subjects, submit,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_lethe");
@@ -60,21 +60,6 @@ fn namespaces_work() -> bool {
             false
         }
     }
-}
-
-async fn all_steps(store: &dyn Store) -> Vec<StepRecord> {
-    let page = store
-        .list_requests(&RequestFilter {
-            limit: 200,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let mut steps = Vec::new();
-    for r in &page.items {
-        steps.extend(store.list_steps(r.id).await.unwrap());
-    }
-    steps
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -145,8 +145,8 @@ pub(crate) fn work(cfg: &Path, log: &Path) -> Child {
         .unwrap()
 }
 
-/// Requests not yet in a final state.
-pub(crate) async fn open_requests(store: &dyn Store) -> usize {
+/// Every request of the store (these tests make fewer than one page).
+pub(crate) async fn requests(store: &dyn Store) -> Vec<lethe_store::RequestRecord> {
     let page = store
         .list_requests(&lethe_store::RequestFilter {
             limit: 200,
@@ -154,8 +154,40 @@ pub(crate) async fn open_requests(store: &dyn Store) -> usize {
         })
         .await
         .unwrap();
-    assert!(page.next.is_none(), "open_requests counts one page");
+    assert!(page.next.is_none(), "more requests than one page");
     page.items
+}
+
+/// Every step of every request.
+pub(crate) async fn all_steps(store: &dyn Store) -> Vec<lethe_store::StepRecord> {
+    let mut steps = Vec::new();
+    for r in requests(store).await {
+        steps.extend(store.list_steps(r.id).await.unwrap());
+    }
+    steps
+}
+
+/// The kill tests' workload on `store_url`: the grown estate in
+/// `dir/estate`, a `lethe.toml` (with `extra` in `[worker]`) and every
+/// request of [`subjects`] submitted. Returns the configuration's path.
+pub(crate) async fn workload(
+    dir: &Path,
+    store_url: &str,
+    store: &dyn Store,
+    extra: &str,
+) -> PathBuf {
+    estate(&dir.join("estate"));
+    let cfg = config(dir, store_url, extra);
+    for (kind, input) in subjects() {
+        submit(store, kind, &input).await;
+    }
+    cfg
+}
+
+/// Requests not yet in a final state.
+pub(crate) async fn open_requests(store: &dyn Store) -> usize {
+    requests(store)
+        .await
         .iter()
         .filter(|r| !r.status.is_terminal())
         .count()
@@ -247,17 +279,9 @@ async fn kill_and_describe(child: &mut Child, store: &dyn Store) {
 pub(crate) async fn all_steps_succeeded(
     store: &dyn Store,
 ) -> std::collections::BTreeMap<String, usize> {
-    let page = store
-        .list_requests(&lethe_store::RequestFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert!(page.next.is_none(), "all_steps_succeeded reads one page");
     let mut rescued = std::collections::BTreeMap::new();
     let mut verifies = 0;
-    for r in &page.items {
+    for r in &requests(store).await {
         assert!(
             matches!(r.status.as_str(), "completed" | "completed_with_exceptions"),
             "request {} ended {:?}",
@@ -349,13 +373,8 @@ async fn sigkilled_workers_on_a_postgresql_store() {
 /// Submits the workload, kills `lethe work` a dozen times, lets one worker
 /// finish, and checks everything against an uninterrupted run.
 async fn kill_run(dir: &Path, store_url: &str, store: Arc<dyn Store>) {
-    estate(&dir.join("estate"));
-    let cfg = config(dir, store_url, "");
+    let cfg = workload(dir, store_url, store.as_ref(), "").await;
     let log = dir.join("work.log");
-    for (kind, input) in subjects() {
-        submit(store.as_ref(), kind, &input).await;
-    }
-
     kill_repeatedly(&cfg, &log, 12, 150..1350).await;
     // Then let one worker finish the job (leases of the dead expire in 3 s).
     finish(&cfg, &log, store.as_ref()).await;

@@ -18,6 +18,7 @@ mod generated_client;
 mod kill;
 mod kill_estate;
 mod mssql_demo;
+mod mssql_estate;
 mod outage;
 mod pgstore;
 mod restarts;

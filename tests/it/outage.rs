@@ -8,30 +8,17 @@ use std::time::Duration;
 use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
 use lethe_connectors::sql::TableName;
 use lethe_domain::{IdentifierHasher, StepStatus};
-use lethe_testkit::{create_call_history, load_call_history, Fixture};
+use lethe_testkit::Fixture;
 
 use crate::estate::{Estate, Options};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steps_of_an_unreachable_database_retry_and_finish_while_files_go_on() {
-    let Ok(url) = std::env::var("LETHE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "LETHE_TEST_DATABASE_URL is not set"
-        );
-        eprintln!("SKIP: LETHE_TEST_DATABASE_URL is not set");
+    let Some(url) = crate::pgstore::database_url_or_skip("outage") else {
         return;
     };
-    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let schema = format!("o_{}", uuid::Uuid::now_v7().simple());
     let fixture = Fixture::standard(300);
-    create_call_history(&client, &schema).await.unwrap();
-    load_call_history(&client, &schema, fixture.rows())
-        .await
-        .unwrap();
+    let (client, schema) = crate::pgstore::call_history_schema(&url, "o", &fixture).await;
     let planted = &fixture.plants[0];
 
     let hostport = url

@@ -50,3 +50,39 @@ pub async fn pg_schema(key: AuditKey) -> Option<PgSchema> {
         store: Arc::new(store),
     })
 }
+
+/// `LETHE_TEST_DATABASE_URL`, or `None` after a loud SKIP naming `test` on
+/// a developer's machine without PostgreSQL. Panics under CI.
+pub fn database_url_or_skip(test: &str) -> Option<String> {
+    let Ok(url) = std::env::var(PG_ENV) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{PG_ENV} is not set; run the README test command, which starts PostgreSQL"
+        );
+        let _ = writeln!(std::io::stderr(), "SKIP {test}: {PG_ENV} is not set");
+        return None;
+    };
+    Some(url)
+}
+
+/// The console's call history in a fresh schema `<prefix>_<uuid>` of the
+/// database at `url`, loaded with `fixture`: the client (still connected)
+/// and the schema's name.
+pub async fn call_history_schema(
+    url: &str,
+    prefix: &str,
+    fixture: &lethe_testkit::Fixture,
+) -> (tokio_postgres::Client, String) {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let schema = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    lethe_testkit::create_call_history(&client, &schema)
+        .await
+        .unwrap();
+    lethe_testkit::load_call_history(&client, &schema, fixture.rows())
+        .await
+        .unwrap();
+    (client, schema)
+}

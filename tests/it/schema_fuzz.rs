@@ -57,11 +57,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 /// schemathesis uses for every `{id}`: the request operations then meet a
 /// request in some state instead of only ever answering 404 to random ids.
 fn seed_request(url: &str, alice: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         let r = reqwest::Client::new()
             .post(format!("{url}/v1/requests"))
             .bearer_auth(alice)
@@ -167,11 +163,7 @@ fn schemathesis_finds_nothing_for_any_role() {
 
 /// The audit event kinds `who` caused on request `id`, its creation aside.
 fn actions_by(url: &str, admin: &str, id: &str, who: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         let r = reqwest::Client::new()
             .get(format!("{url}/v1/audit?request_id={id}"))
             .bearer_auth(admin)
@@ -187,4 +179,14 @@ fn actions_by(url: &str, admin: &str, id: &str, who: &str) -> Vec<String> {
             .map(|e| e["kind"].as_str().unwrap().to_owned())
             .collect()
     })
+}
+
+/// Runs `f` to completion: the test itself is synchronous (schemathesis is
+/// a process), a few calls to the demo are not.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }

@@ -15,9 +15,7 @@ use lethe_connectors::cloudlink::{CloudLinkConnection, CloudLinkConnector, Cloud
 use lethe_connectors::elasticsearch::{
     presets as es_presets, ElasticsearchConnector, EsConnection,
 };
-use lethe_connectors::files::recordings::RecordingRoot;
 use lethe_connectors::manual::{presets as manual_presets, snapshot_purge, ManualConnector};
-use lethe_connectors::mssql::{presets::PRESET_NAMES, Encrypt, MssqlConnector, MssqlTargetSpec};
 use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
 use lethe_connectors::sql::TableName;
 use lethe_connectors::Connector;
@@ -26,8 +24,7 @@ use lethe_planner::Policy;
 use lethe_testkit::cloudlink::{self, CloudLinkConfig, CloudLinkServer};
 use lethe_testkit::es::{self as esk, EsConfig};
 use lethe_testkit::tds::{TdsConfig, TdsServer};
-use lethe_testkit::{create_call_history, load_call_history, Fixture};
-use secrecy::SecretString;
+use lethe_testkit::Fixture;
 use serde_json::{json, Value};
 
 use crate::estate::{Estate, Options, HASH_KEY};
@@ -39,15 +36,8 @@ fn key() -> Option<IdentifierHasher> {
 }
 
 async fn postgres(url: &str) -> (Arc<dyn Connector>, String) {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let schema = format!("w_{}", uuid::Uuid::now_v7().simple());
-    create_call_history(&client, &schema).await.unwrap();
-    load_call_history(&client, &schema, Fixture::standard(300).rows())
-        .await
-        .unwrap();
+    let (_client, schema) =
+        crate::pgstore::call_history_schema(url, "w", &Fixture::standard(300)).await;
     let spec = PostgresTargetSpec {
         table: Some(TableName::parse(&format!("{schema}.call_history")).unwrap()),
         sslmode: Some(SslMode::Disable),
@@ -59,10 +49,7 @@ async fn postgres(url: &str) -> (Arc<dyn Connector>, String) {
 
 async fn sql_server(recordings: &std::path::Path) -> (TdsServer, Arc<dyn Connector>) {
     let server = TdsServer::start(TdsConfig::default()).await.unwrap();
-    let ado = format!(
-        "server=tcp:127.0.0.1,{};user=sa;password=Lethe-Test-1",
-        server.addr().port()
-    );
+    let ado = crate::mssql_estate::ado(&server, None);
     let out = Command::new(BIN)
         .args(["demo-data", "mssql", "--rows", "100", "--ado", &ado])
         .output()
@@ -72,31 +59,8 @@ async fn sql_server(recordings: &std::path::Path) -> (TdsServer, Arc<dyn Connect
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let targets = PRESET_NAMES
-        .iter()
-        .map(|p| {
-            MssqlTargetSpec {
-                preset: Some((*p).to_owned()),
-                url: Some(SecretString::from(format!(
-                    "{ado};encrypt=DANGER_PLAINTEXT"
-                ))),
-                encrypt: Some(Encrypt::Off),
-                recording_roots: (*p == "ccm-lc-call-recording").then(|| {
-                    vec![RecordingRoot {
-                        prefix: "\\\\rec01\\calls\\".into(),
-                        dir: recordings.to_path_buf(),
-                    }]
-                }),
-                ..MssqlTargetSpec::default()
-            }
-            .resolve()
-            .unwrap()
-        })
-        .collect();
-    (
-        server,
-        Arc::new(MssqlConnector::new(targets, key()).unwrap()),
-    )
+    let connector = crate::mssql_estate::connector(&ado, Some(recordings));
+    (server, connector)
 }
 
 fn elasticsearch(url: &str) -> Arc<dyn Connector> {
@@ -153,12 +117,7 @@ fn kinds(items: &Value, found: &str) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_person_in_every_store_is_exported_and_erased() {
-    let Ok(pg_url) = std::env::var("LETHE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "LETHE_TEST_DATABASE_URL is not set"
-        );
-        eprintln!("SKIP whole_estate: LETHE_TEST_DATABASE_URL is not set");
+    let Some(pg_url) = crate::pgstore::database_url_or_skip("whole_estate") else {
         return;
     };
     let Some(es_server) = esk::start_or_skip("whole_estate") else {
@@ -177,40 +136,21 @@ async fn one_person_in_every_store_is_exported_and_erased() {
 
     // John's recordings, as the suite's recorder left them.
     let digits = "01632960855";
-    let mut recordings = Vec::new();
-    {
-        let ado = format!(
-            "server=tcp:127.0.0.1,{};user=sa;password=Lethe-Test-1;database=CCMStatisticalData;encrypt=DANGER_PLAINTEXT",
-            tds.addr().port()
-        );
-        let config = tiberius::Config::from_ado_string(&ado).unwrap();
-        let tcp = tokio::net::TcpStream::connect(config.get_addr())
-            .await
-            .unwrap();
-        use tokio_util::compat::TokioAsyncWriteCompatExt;
-        let mut c = tiberius::Client::connect(config, tcp.compat_write())
-            .await
-            .unwrap();
-        let rows = c
-            .simple_query(format!(
-                "select RecordingLocation from dbo.tblData_LC_CallRecording where RecordingLocation like '%{digits}%'"
-            ))
-            .await
-            .unwrap()
-            .into_first_result()
-            .await
-            .unwrap();
-        for r in rows {
-            let loc: &str = r.get(0).unwrap();
-            let rest = loc.trim_start_matches("\\\\rec01\\calls\\");
-            let path = rest
-                .split('\\')
-                .fold(rec_dir.path().to_path_buf(), |p, c| p.join(c));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, b"RIFF").unwrap();
-            recordings.push(path);
-        }
-    }
+    let mut c = crate::mssql_estate::client(&tds, "CCMStatisticalData").await;
+    let rows = c
+        .simple_query(format!(
+            "select RecordingLocation from dbo.tblData_LC_CallRecording where RecordingLocation like '%{digits}%'"
+        ))
+        .await
+        .unwrap()
+        .into_first_result()
+        .await
+        .unwrap();
+    drop(c);
+    let recordings = crate::mssql_estate::place_recordings(
+        rows.iter().map(|r| r.get::<&str, _>(0).unwrap()),
+        rec_dir.path(),
+    );
     assert!(
         !recordings.is_empty(),
         "the fixture names no recording of John's"

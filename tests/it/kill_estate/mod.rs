@@ -24,9 +24,8 @@ use lethe_store::{SqliteStore, Store};
 use lethe_testkit::cloudlink::{self, CloudLinkConfig, CloudLinkServer, Conversation};
 use lethe_testkit::es::{self as esk, EsConfig, EsServer};
 use lethe_testkit::tds::{TdsConfig, TdsServer};
-use lethe_testkit::{create_call_history, load_call_history, Fixture};
+use lethe_testkit::Fixture;
 use serde_json::{json, Value};
-use tokio_util::compat::TokioAsyncWriteCompatExt;
 
 use crate::kill::{
     all_steps_succeeded, audit_key, config, estate, finish, kill_repeatedly, open_requests,
@@ -91,12 +90,7 @@ fn same_tree(what: &str, a: &[(PathBuf, String)], e: &[(PathBuf, String)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkilled_workers_across_every_connector() {
-    let Ok(pg_url) = std::env::var("LETHE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "LETHE_TEST_DATABASE_URL is not set"
-        );
-        eprintln!("SKIP kill_estate: LETHE_TEST_DATABASE_URL is not set");
+    let Some(pg_url) = crate::pgstore::database_url_or_skip("kill_estate") else {
         return;
     };
     let Some(es_killed) = esk::start_or_skip("kill_estate") else {

@@ -20,15 +20,8 @@ impl Stores {
     pub(super) async fn start(dir: &Path, pg_url: &str, es: EsServer) -> Self {
         estate(&dir.join("estate"));
 
-        let (client, conn) = tokio_postgres::connect(pg_url, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(conn);
-        let schema = format!("k_{}", uuid::Uuid::now_v7().simple());
-        create_call_history(&client, &schema).await.unwrap();
-        load_call_history(&client, &schema, Fixture::standard(PG_ROWS).rows())
-            .await
-            .unwrap();
+        let (_client, schema) =
+            crate::pgstore::call_history_schema(pg_url, "k", &Fixture::standard(PG_ROWS)).await;
 
         let tds = TdsServer::start(TdsConfig::default()).await.unwrap();
         let out = Command::new(BIN)
@@ -38,7 +31,7 @@ impl Stores {
                 "--rows",
                 &MSSQL_ROWS.to_string(),
                 "--ado",
-                &ado(&tds, None),
+                &crate::mssql_estate::ado(&tds, None),
             ])
             .output()
             .unwrap();
@@ -49,7 +42,7 @@ impl Stores {
         );
         // Every recording the rows name, as the suite's recorder left them.
         let rec_dir = dir.join("recordings");
-        let mut c = tds_client(&tds, "CCMStatisticalData").await;
+        let mut c = crate::mssql_estate::client(&tds, "CCMStatisticalData").await;
         let rows = c
             .simple_query("select RecordingLocation from dbo.tblData_LC_CallRecording")
             .await
@@ -57,15 +50,10 @@ impl Stores {
             .into_first_result()
             .await
             .unwrap();
-        for r in rows {
-            let loc: &str = r.get(0).unwrap();
-            let rest = loc
-                .strip_prefix("\\\\rec01\\calls\\")
-                .expect("every fixture recording is under the configured root");
-            let path = rest.split('\\').fold(rec_dir.clone(), |p, c| p.join(c));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, b"RIFF").unwrap();
-        }
+        crate::mssql_estate::place_recordings(
+            rows.iter().map(|r| r.get::<&str, _>(0).unwrap()),
+            &rec_dir,
+        );
 
         let fixture = esk::generate(&EsConfig {
             background_per_index: ES_BACKGROUND,
@@ -163,7 +151,7 @@ impl Stores {
         // SQL Server: every row of the eight tables, by table and key.
         let mut mssql = BTreeMap::new();
         for t in lethe_testkit::mssql::generate(42, 0).tables {
-            let mut c = tds_client(&self.tds, t.database).await;
+            let mut c = crate::mssql_estate::client(&self.tds, t.database).await;
             let rows = c
                 .simple_query(format!("select * from dbo.{}", t.name))
                 .await
@@ -248,31 +236,6 @@ impl Stores {
             cl_conversations,
         }
     }
-}
-
-pub(super) fn ado(tds: &TdsServer, database: Option<&str>) -> String {
-    let mut s = format!(
-        "server=tcp:127.0.0.1,{};user=sa;password={}",
-        tds.addr().port(),
-        TdsConfig::default().password
-    );
-    if let Some(db) = database {
-        s.push_str(&format!(";database={db};encrypt=DANGER_PLAINTEXT"));
-    }
-    s
-}
-
-pub(super) async fn tds_client(
-    tds: &TdsServer,
-    database: &str,
-) -> tiberius::Client<tokio_util::compat::Compat<tokio::net::TcpStream>> {
-    let config = tiberius::Config::from_ado_string(&ado(tds, Some(database))).unwrap();
-    let tcp = tokio::net::TcpStream::connect(config.get_addr())
-        .await
-        .unwrap();
-    tiberius::Client::connect(config, tcp.compat_write())
-        .await
-        .unwrap()
 }
 
 /// The contents of every store.

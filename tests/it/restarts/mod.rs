@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lethe_connectors::cloudlink::{CloudLinkConnection, CloudLinkConnector, CloudLinkTarget};
-use lethe_connectors::mssql::{presets::PRESET_NAMES, Encrypt, MssqlConnector, MssqlTargetSpec};
 use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
 use lethe_connectors::sql::TableName;
 use lethe_domain::{IdentifierHasher, StepAction, StepStatus};
@@ -28,9 +27,7 @@ use lethe_store::StepRecord;
 use lethe_testkit::cloudlink::{self, CloudLinkConfig, CloudLinkServer, PlantedEmployee};
 use lethe_testkit::es::{self, EsFixture, Family, PlantedEs};
 use lethe_testkit::tds::{TdsConfig, TdsServer};
-use secrecy::SecretString;
 use serde_json::{json, Value};
-use tokio_util::compat::TokioAsyncWriteCompatExt;
 
 use crate::es_estate::{self, steps};
 use crate::estate::{Estate, Options, HASH_KEY};

@@ -67,26 +67,11 @@ impl Server for Pg {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_mid_run_and_restarted() {
-    let Ok(url) = std::env::var("LETHE_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "LETHE_TEST_DATABASE_URL is not set"
-        );
-        eprintln!("SKIP restarts::postgres: LETHE_TEST_DATABASE_URL is not set");
+    let Some(url) = crate::pgstore::database_url_or_skip("restarts::postgres") else {
         return;
     };
-    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let schema = format!("r_{}", uuid::Uuid::now_v7().simple());
     let fixture = lethe_testkit::Fixture::standard(300);
-    lethe_testkit::create_call_history(&client, &schema)
-        .await
-        .unwrap();
-    lethe_testkit::load_call_history(&client, &schema, fixture.rows())
-        .await
-        .unwrap();
+    let (client, schema) = crate::pgstore::call_history_schema(&url, "r", &fixture).await;
     let john = fixture.plants[0].clone();
 
     let hostport = url.split('@').nth(1).unwrap().split('/').next().unwrap();

@@ -5,7 +5,6 @@ use super::*;
 /// The TDS test server with the CCM fixture loaded through tiberius.
 struct Tds {
     server: TdsServer,
-    ado: String,
     fixture: lethe_testkit::mssql::CcmFixture,
     /// The subject's email (lower case) and number, national and
     /// international, as digits: every shape the fixture writes holds one
@@ -19,17 +18,7 @@ struct Tds {
 
 impl Tds {
     async fn client(&self) -> tiberius::Client<tokio_util::compat::Compat<tokio::net::TcpStream>> {
-        let config = tiberius::Config::from_ado_string(&format!(
-            "{};database=CCMData;encrypt=DANGER_PLAINTEXT",
-            self.ado
-        ))
-        .unwrap();
-        let tcp = tokio::net::TcpStream::connect(config.get_addr())
-            .await
-            .unwrap();
-        tiberius::Client::connect(config, tcp.compat_write())
-            .await
-            .unwrap()
+        crate::mssql_estate::client(&self.server, "CCMData").await
     }
 
     /// Every row of the eight tables: (`table/key`, cells as text).
@@ -98,19 +87,10 @@ impl Server for Tds {
     }
 }
 
-async fn load_ccm(ado: &str, fixture: &lethe_testkit::mssql::CcmFixture) {
+async fn load_ccm(server: &TdsServer, fixture: &lethe_testkit::mssql::CcmFixture) {
     use lethe_testkit::mssql::{ddl, insert_batches};
     for db in ["CCMData", "CCMStatisticalData"] {
-        let config = tiberius::Config::from_ado_string(&format!(
-            "{ado};database={db};encrypt=DANGER_PLAINTEXT"
-        ))
-        .unwrap();
-        let tcp = tokio::net::TcpStream::connect(config.get_addr())
-            .await
-            .unwrap();
-        let mut c = tiberius::Client::connect(config, tcp.compat_write())
-            .await
-            .unwrap();
+        let mut c = crate::mssql_estate::client(server, db).await;
         for stmt in ddl(db) {
             c.simple_query(stmt)
                 .await
@@ -134,12 +114,9 @@ async fn load_ccm(ado: &str, fixture: &lethe_testkit::mssql::CcmFixture) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_server_stopped_mid_run_and_restarted() {
     let server = TdsServer::start(TdsConfig::default()).await.unwrap();
-    let ado = format!(
-        "server=tcp:127.0.0.1,{};user=sa;password=Lethe-Test-1",
-        server.addr().port()
-    );
+    let ado = crate::mssql_estate::ado(&server, None);
     let fixture = lethe_testkit::mssql::generate(10, 40);
-    load_ccm(&ado, &fixture).await;
+    load_ccm(&server, &fixture).await;
     let john = fixture.planted[0].clone();
     let mut literals: Vec<String> = john
         .plant
@@ -150,26 +127,10 @@ async fn sql_server_stopped_mid_run_and_restarted() {
     literals.extend(john.plant.national.clone());
     literals.push(john.email.to_lowercase());
     let name = format!("{} {}", john.plant.first, john.plant.last);
-    let targets = PRESET_NAMES
-        .iter()
-        .map(|p| {
-            MssqlTargetSpec {
-                preset: Some((*p).to_owned()),
-                url: Some(SecretString::from(format!(
-                    "{ado};encrypt=DANGER_PLAINTEXT"
-                ))),
-                encrypt: Some(Encrypt::Off),
-                ..MssqlTargetSpec::default()
-            }
-            .resolve()
-            .unwrap()
-        })
-        .collect();
-    let mssql = MssqlConnector::new(targets, Some(IdentifierHasher::new(HASH_KEY))).unwrap();
-    let e = Estate::start(estate_options(Arc::new(mssql))).await;
+    let mssql = crate::mssql_estate::connector(&ado, None);
+    let e = Estate::start(estate_options(mssql)).await;
     let mut tds = Tds {
         server,
-        ado,
         fixture,
         email: john.email.to_lowercase(),
         digits: [

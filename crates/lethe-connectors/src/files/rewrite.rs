@@ -12,6 +12,7 @@
 //! inode (now nameless) is kept open and read on; lines that land there
 //! late go through the same callback and are appended to the new file.
 
+mod lock;
 mod sink;
 
 use std::fs::{self, File, OpenOptions};
@@ -131,7 +132,7 @@ pub(crate) fn rewrite_file_with(
     f: impl FnMut(&[u8]) -> LineOutcome,
     grace: Grace,
 ) -> io::Result<RewriteStats> {
-    let file = File::open(path)?;
+    let file = lock::open_locked(path)?;
     let meta = file.metadata()?;
     if is_gz(path) {
         let reader = MultiGzDecoder::new(BufReader::with_capacity(READ_BUF, file));
