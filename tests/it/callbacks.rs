@@ -14,7 +14,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use lethe_api::callbacks::CallbackSettings;
-use lethe_api::Role;
 use lethe_domain::callback::UrlPolicy;
 use lethe_worker::{CallbackConfig, CallbackSigner};
 use secrecy::SecretString;
@@ -128,20 +127,9 @@ async fn estate() -> Estate {
 }
 
 async fn submit(e: &Estate, callback_url: &str) -> String {
-    let r = e
-        .http
-        .post(format!("{}/v1/requests", e.base))
-        .bearer_auth(Estate::token("alice", &[Role::Requester]))
-        .json(&json!({"kind": "erasure", "subject": e.subject("john"),
-            "external_id": "SR-1001", "callback_url": callback_url}))
-        .send()
+    e.submit_body(json!({"kind": "erasure", "subject": e.subject("john"),
+        "external_id": "SR-1001", "callback_url": callback_url}))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// Runs engine rounds until the receiver accepted `n` deliveries (no

@@ -18,7 +18,8 @@ use crate::estate::{Estate, Options, HASH_KEY};
 
 const KEY: &str = "cloudlink:cloudlink-users";
 
-fn connector(server: &CloudLinkServer) -> Arc<CloudLinkConnector> {
+/// The connector over the test server's account (its one target).
+pub(crate) fn connector(server: &CloudLinkServer) -> Arc<CloudLinkConnector> {
     let c = server.config();
     let target = CloudLinkTarget::new(CloudLinkConnection::single_host(
         server.url(),

@@ -183,11 +183,17 @@ impl Estate {
     }
 
     pub async fn submit(&self, kind: &str, subject: Value) -> String {
+        self.submit_body(json!({"kind": kind, "subject": subject}))
+            .await
+    }
+
+    /// Creates a request from a whole body, as alice; returns its id.
+    pub async fn submit_body(&self, body: Value) -> String {
         let r = self
             .http
             .post(format!("{}/v1/requests", self.base))
             .bearer_auth(Self::token("alice", &[Role::Requester]))
-            .json(&json!({"kind": kind, "subject": subject}))
+            .json(&body)
             .send()
             .await
             .unwrap();

@@ -252,14 +252,11 @@ pub(crate) async fn finish(cfg: &Path, log: &Path, store: &dyn Store) {
 async fn kill_and_describe(child: &mut Child, store: &dyn Store) {
     child.kill().unwrap();
     child.wait().unwrap();
-    let page = store
-        .list_requests(&lethe_store::RequestFilter {
-            limit: 100,
-            ..Default::default()
-        })
+    for r in requests(store)
         .await
-        .unwrap();
-    for r in page.items.iter().filter(|r| !r.status.is_terminal()) {
+        .iter()
+        .filter(|r| !r.status.is_terminal())
+    {
         eprintln!("open request {} {:?}", r.id, r.status);
         for s in store.list_steps(r.id).await.unwrap() {
             if s.status != StepStatus::Succeeded {

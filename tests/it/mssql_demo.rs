@@ -13,16 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_lethe");
 async fn demo_data_loads_sql_server_and_plan_finds_the_planted_caller() {
     let server = TdsServer::start(TdsConfig::default()).await.unwrap();
     let port = server.addr().port();
-    let ado = format!("server=tcp:127.0.0.1,{port};user=sa;password=Lethe-Test-1");
-    let out = Command::new(BIN)
-        .args(["demo-data", "mssql", "--rows", "200", "--ado", &ado])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::mssql_estate::load_demo(&server, 200);
 
     let dir = tempfile::tempdir().unwrap();
     let mut toml = String::new();

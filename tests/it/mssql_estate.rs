@@ -29,6 +29,21 @@ pub fn ado(tds: &TdsServer, database: Option<&str>) -> String {
     s
 }
 
+/// Loads the CCM demo fixture (`rows` per table) into the test server
+/// with `lethe demo-data mssql`, as a user would.
+pub fn load_demo(tds: &TdsServer, rows: usize) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lethe"))
+        .args(["demo-data", "mssql", "--rows", &rows.to_string(), "--ado"])
+        .arg(ado(tds, None))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A tiberius client logged in to `database`: a look at the data that
 /// does not go through lethe.
 pub async fn client(

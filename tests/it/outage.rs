@@ -5,9 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
-use lethe_connectors::sql::TableName;
-use lethe_domain::{IdentifierHasher, StepStatus};
+use lethe_domain::StepStatus;
 use lethe_testkit::Fixture;
 
 use crate::estate::{Estate, Options};
@@ -21,31 +19,7 @@ async fn steps_of_an_unreachable_database_retry_and_finish_while_files_go_on() {
     let (client, schema) = crate::pgstore::call_history_schema(&url, "o", &fixture).await;
     let planted = &fixture.plants[0];
 
-    let hostport = url
-        .split('@')
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let proxy = lethe_testkit::proxy::TcpProxy::closed(&hostport)
-        .await
-        .unwrap();
-    let spec = PostgresTargetSpec {
-        table: Some(TableName::parse(&format!("{schema}.call_history")).unwrap()),
-        sslmode: Some(SslMode::Disable),
-        connect_timeout_secs: Some(2),
-        ..PostgresTargetSpec::preset(
-            "console-call-history",
-            &url.replace(&hostport, &proxy.addr().to_string()),
-        )
-    };
-    let pg = PostgresConnector::new(
-        vec![spec.resolve().unwrap()],
-        Some(IdentifierHasher::new(b"outage test key")),
-    )
-    .unwrap();
+    let (proxy, pg) = crate::pgstore::proxied_call_history(&url, &schema).await;
     let e = Estate::start(Options {
         extra: Some(Arc::new(pg)),
         ..Options::default()

@@ -86,3 +86,37 @@ pub async fn call_history_schema(
         .unwrap();
     (client, schema)
 }
+
+/// The call-history connector on `schema`, reaching the suite's PostgreSQL
+/// at `url` through a proxy that starts closed: a database a test can take
+/// away and bring back without stopping the cluster every test shares.
+pub async fn proxied_call_history(
+    url: &str,
+    schema: &str,
+) -> (
+    lethe_testkit::proxy::TcpProxy,
+    lethe_connectors::postgres::PostgresConnector,
+) {
+    use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
+    let hostport = url.split('@').nth(1).unwrap().split('/').next().unwrap();
+    let proxy = lethe_testkit::proxy::TcpProxy::closed(hostport)
+        .await
+        .unwrap();
+    let spec = PostgresTargetSpec {
+        table: Some(
+            lethe_connectors::sql::TableName::parse(&format!("{schema}.call_history")).unwrap(),
+        ),
+        sslmode: Some(SslMode::Disable),
+        connect_timeout_secs: Some(2),
+        ..PostgresTargetSpec::preset(
+            "console-call-history",
+            &url.replace(hostport, &proxy.addr().to_string()),
+        )
+    };
+    let pg = PostgresConnector::new(
+        vec![spec.resolve().unwrap()],
+        Some(lethe_domain::IdentifierHasher::new(crate::estate::HASH_KEY)),
+    )
+    .unwrap();
+    (proxy, pg)
+}

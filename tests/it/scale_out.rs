@@ -51,16 +51,8 @@ async fn two_workers_share_500_steps_without_double_claims() {
             .unwrap();
         assert!(w.wait().unwrap().success(), "graceful shutdown");
     }
-    let page = pg
-        .store
-        .list_requests(&lethe_store::RequestFilter {
-            limit: 200,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
     let (mut steps, mut names) = (0, HashSet::new());
-    for r in &page.items {
+    for r in &crate::kill::requests(pg.store.as_ref()).await {
         assert!(r.status.as_str().starts_with("completed"), "{:?}", r.status);
         for s in pg.store.list_steps(r.id).await.unwrap() {
             steps += 1;

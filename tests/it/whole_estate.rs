@@ -8,10 +8,8 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::process::Command;
 use std::sync::Arc;
 
-use lethe_connectors::cloudlink::{CloudLinkConnection, CloudLinkConnector, CloudLinkTarget};
 use lethe_connectors::elasticsearch::{
     presets as es_presets, ElasticsearchConnector, EsConnection,
 };
@@ -28,8 +26,6 @@ use lethe_testkit::Fixture;
 use serde_json::{json, Value};
 
 use crate::estate::{Estate, Options, HASH_KEY};
-
-const BIN: &str = env!("CARGO_BIN_EXE_lethe");
 
 fn key() -> Option<IdentifierHasher> {
     Some(IdentifierHasher::new(HASH_KEY))
@@ -50,15 +46,7 @@ async fn postgres(url: &str) -> (Arc<dyn Connector>, String) {
 async fn sql_server(recordings: &std::path::Path) -> (TdsServer, Arc<dyn Connector>) {
     let server = TdsServer::start(TdsConfig::default()).await.unwrap();
     let ado = crate::mssql_estate::ado(&server, None);
-    let out = Command::new(BIN)
-        .args(["demo-data", "mssql", "--rows", "100", "--ado", &ado])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::mssql_estate::load_demo(&server, 100);
     let connector = crate::mssql_estate::connector(&ado, Some(recordings));
     (server, connector)
 }
@@ -74,17 +62,6 @@ fn elasticsearch(url: &str) -> Arc<dyn Connector> {
         })
         .collect();
     Arc::new(ElasticsearchConnector::new(targets, key()).unwrap())
-}
-
-fn cloudlink(server: &CloudLinkServer) -> Arc<dyn Connector> {
-    let c = server.config();
-    let target = CloudLinkTarget::new(CloudLinkConnection::single_host(
-        server.url(),
-        &c.account_id,
-        &c.username,
-        &c.password,
-    ));
-    Arc::new(CloudLinkConnector::new(vec![target], key()).unwrap())
 }
 
 fn manual() -> Arc<dyn Connector> {
@@ -165,7 +142,7 @@ async fn one_person_in_every_store_is_exported_and_erased() {
             pg,
             mssql,
             elasticsearch(&es_server.url),
-            cloudlink(&cl_server),
+            crate::cloudlink_estate::connector(&cl_server),
             manual(),
         ],
         ..Options::default()

@@ -23,10 +23,10 @@ use std::fs;
 use std::time::Instant;
 
 use lethe_connectors::files::FilesConnector;
-use lethe_connectors::{BatchSubject, Connector};
+use lethe_connectors::Connector;
 
 mod support;
-use support::tree::{generate, subjects, target, target_dir, tree_bytes, warm};
+use support::tree::{batch, generate, subjects, target, target_dir, tree_bytes, warm};
 
 fn main() {
     let mib = support::env_usize("LETHE_BENCH_MIB", 64);
@@ -42,13 +42,7 @@ fn main() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let connector = FilesConnector::new(vec![target(&tree)], None).unwrap();
-    let batch: Vec<BatchSubject> = subjects
-        .iter()
-        .map(|s| BatchSubject {
-            subject: s.clone(),
-            include_weak: true,
-        })
-        .collect();
+    let batch = batch(&subjects);
     let items = |found: &[lethe_connectors::Finding]| -> u64 {
         found.iter().map(|f| f.matched + f.weak).sum()
     };

@@ -23,10 +23,12 @@ use std::process::Command;
 use std::time::Instant;
 
 use lethe_connectors::files::{FilesConnector, Matcher};
-use lethe_connectors::{BatchSubject, Connector};
+use lethe_connectors::Connector;
 
 mod support;
-use support::tree::{generate, subjects, target, target_dir, tree_bytes, warm, write_patterns};
+use support::tree::{
+    batch, generate, subjects, target, target_dir, tree_bytes, warm, write_patterns,
+};
 
 const SUBJECTS: usize = 1_000;
 
@@ -62,13 +64,7 @@ fn main() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let connector = FilesConnector::new(vec![target(&tree)], None).unwrap();
-    let batch: Vec<BatchSubject> = subjects
-        .iter()
-        .map(|s| BatchSubject {
-            subject: s.clone(),
-            include_weak: true,
-        })
-        .collect();
+    let batch = batch(&subjects);
 
     // (a) ripgrep, counting only.
     warm(&tree);

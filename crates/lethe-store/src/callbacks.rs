@@ -29,7 +29,7 @@ pub(crate) const INSERT_EVENT: &str = "insert into callback_outbox
     (id, request_id, seq, source, url, payload, state, attempts, next_attempt_at, created_at)
     values ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)";
 
-/// Columns of `ClaimedRow`, in order.
+/// Columns of `ClaimedCallback`, in order.
 macro_rules! claimed_columns {
     () => {
         "id, request_id, seq, source, url, payload, attempts, created_at"
@@ -77,34 +77,6 @@ pub(crate) const TRIES_OF_REQUEST: &str = "select a.event_id, a.attempt, a.worke
     a.status_code, a.error, a.duration_ms
     from callback_attempt a join callback_outbox o on o.id = a.event_id
     where o.request_id = $1 order by a.event_id, a.attempt";
-
-/// A claimed event as the database returns it.
-#[derive(sqlx::FromRow)]
-pub(crate) struct ClaimedRow {
-    pub id: uuid::Uuid,
-    pub request_id: uuid::Uuid,
-    pub seq: i32,
-    pub source: Option<String>,
-    pub url: String,
-    pub payload: String,
-    pub attempts: i32,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<ClaimedRow> for crate::ClaimedCallback {
-    fn from(r: ClaimedRow) -> Self {
-        Self {
-            id: r.id,
-            request_id: r.request_id,
-            seq: r.seq,
-            source: r.source,
-            url: r.url,
-            payload: r.payload,
-            attempts: r.attempts,
-            created_at: r.created_at,
-        }
-    }
-}
 
 /// An outbox row.
 #[derive(sqlx::FromRow)]
@@ -257,18 +229,15 @@ macro_rules! impl_callbacks {
                 let mut w = self.begin_write().await?;
                 let now = w.now();
                 let expires = $crate::backend::lease_expiry(now, lease);
-                let rows = sqlx::query_as::<_, $crate::callbacks::ClaimedRow>(
-                    $crate::callbacks::CLAIM_EVENTS,
-                )
-                .bind(now)
-                .bind(worker)
-                .bind(expires)
-                .bind(i64::from(limit.clamp(1, $crate::backend::MAX_CLAIM)))
-                .fetch_all(w.conn())
-                .await?;
+                let mut out =
+                    sqlx::query_as::<_, $crate::ClaimedCallback>($crate::callbacks::CLAIM_EVENTS)
+                        .bind(now)
+                        .bind(worker)
+                        .bind(expires)
+                        .bind(i64::from(limit.clamp(1, $crate::backend::MAX_CLAIM)))
+                        .fetch_all(w.conn())
+                        .await?;
                 w.commit().await?;
-                let mut out: Vec<$crate::ClaimedCallback> =
-                    rows.into_iter().map(Into::into).collect();
                 out.sort_by_key(|c| (c.request_id, c.seq));
                 Ok(out)
             }

@@ -442,7 +442,8 @@ pub struct StatusCounts {
 
 /// A status callback to deliver, leased to one dispatcher by
 /// `claim_callbacks`. `payload` is the JSON text to post, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Read straight from the claim statement's columns.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClaimedCallback {
     /// The event id: the `webhook-id` on every try.
     pub id: Uuid,

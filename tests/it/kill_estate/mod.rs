@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -38,7 +37,6 @@ mod stores;
 use people::*;
 use stores::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_lethe");
 /// Where `lethe work` finds the SQL Server and CloudLink passwords (the
 /// configuration names variables, never secrets). Set in this process so
 /// the workers inherit them; every run sets the same values.

@@ -24,22 +24,7 @@ impl Stores {
             crate::pgstore::call_history_schema(pg_url, "k", &Fixture::standard(PG_ROWS)).await;
 
         let tds = TdsServer::start(TdsConfig::default()).await.unwrap();
-        let out = Command::new(BIN)
-            .args([
-                "demo-data",
-                "mssql",
-                "--rows",
-                &MSSQL_ROWS.to_string(),
-                "--ado",
-                &crate::mssql_estate::ado(&tds, None),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::mssql_estate::load_demo(&tds, MSSQL_ROWS);
         // Every recording the rows name, as the suite's recorder left them.
         let rec_dir = dir.join("recordings");
         let mut c = crate::mssql_estate::client(&tds, "CCMStatisticalData").await;

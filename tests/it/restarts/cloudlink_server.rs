@@ -45,16 +45,7 @@ impl Server for Cloud {
 async fn cloudlink_stopped_mid_run_and_restarted() {
     let fixture = cloudlink::generate(10);
     let server = CloudLinkServer::start(CloudLinkConfig::default(), &fixture).await;
-    let c = server.config();
-    let target = CloudLinkTarget::new(CloudLinkConnection::single_host(
-        server.url(),
-        &c.account_id,
-        &c.username,
-        &c.password,
-    ));
-    let connector =
-        CloudLinkConnector::new(vec![target], Some(IdentifierHasher::new(HASH_KEY))).unwrap();
-    let e = Estate::start(estate_options(Arc::new(connector))).await;
+    let e = Estate::start(estate_options(crate::cloudlink_estate::connector(&server))).await;
     let john = fixture.planted_by_email("john.smith@example.com").clone();
     let subject = json!({"emails": [john.email], "names": [john.name()]});
     let identifiers = vec![

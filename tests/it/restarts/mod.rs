@@ -18,10 +18,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lethe_connectors::cloudlink::{CloudLinkConnection, CloudLinkConnector, CloudLinkTarget};
-use lethe_connectors::postgres::{PostgresConnector, PostgresTargetSpec, SslMode};
-use lethe_connectors::sql::TableName;
-use lethe_domain::{IdentifierHasher, StepAction, StepStatus};
+use lethe_domain::{StepAction, StepStatus};
 use lethe_planner::Policy;
 use lethe_store::StepRecord;
 use lethe_testkit::cloudlink::{self, CloudLinkConfig, CloudLinkServer, PlantedEmployee};
@@ -30,7 +27,7 @@ use lethe_testkit::tds::{TdsConfig, TdsServer};
 use serde_json::{json, Value};
 
 use crate::es_estate::{self, steps};
-use crate::estate::{Estate, Options, HASH_KEY};
+use crate::estate::{Estate, Options};
 
 mod cloudlink_server;
 mod elasticsearch;

@@ -74,25 +74,8 @@ async fn postgres_stopped_mid_run_and_restarted() {
     let (client, schema) = crate::pgstore::call_history_schema(&url, "r", &fixture).await;
     let john = fixture.plants[0].clone();
 
-    let hostport = url.split('@').nth(1).unwrap().split('/').next().unwrap();
-    let proxy = lethe_testkit::proxy::TcpProxy::closed(hostport)
-        .await
-        .unwrap();
+    let (proxy, pg) = crate::pgstore::proxied_call_history(&url, &schema).await;
     proxy.start().await.unwrap();
-    let spec = PostgresTargetSpec {
-        table: Some(TableName::parse(&format!("{schema}.call_history")).unwrap()),
-        sslmode: Some(SslMode::Disable),
-        connect_timeout_secs: Some(2),
-        ..PostgresTargetSpec::preset(
-            "console-call-history",
-            &url.replace(hostport, &proxy.addr().to_string()),
-        )
-    };
-    let pg = PostgresConnector::new(
-        vec![spec.resolve().unwrap()],
-        Some(IdentifierHasher::new(HASH_KEY)),
-    )
-    .unwrap();
     let e = Estate::start(estate_options(Arc::new(pg))).await;
     let shapes: Vec<String> = john.phone_shapes().into_iter().map(|(_, v)| v).collect();
     let name = format!("{} {}", john.first, john.last);

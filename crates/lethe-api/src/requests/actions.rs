@@ -296,11 +296,7 @@ pub async fn retry_request(
 ) -> Result<Json<RequestView>, ApiError> {
     caller.require(Role::Requester)?;
     let AppPath(id) = id?;
-    let record = state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    let record = super::request_or_404(state.store.as_ref(), id).await?;
     // Checked before any step moves: steps of a request that is not failed
     // are the workers' business, not the operator's.
     if record.status != RequestStatus::Failed {

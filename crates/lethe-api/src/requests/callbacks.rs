@@ -115,11 +115,7 @@ pub async fn list_callbacks(
 ) -> Result<Json<CallbackList>, ApiError> {
     caller.require_any()?;
     let AppPath(id) = id?;
-    state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    super::request_or_404(state.store.as_ref(), id).await?;
     let events = state.store.list_callbacks(id).await?;
     Ok(Json(CallbackList {
         items: events.iter().map(CallbackView::from).collect(),

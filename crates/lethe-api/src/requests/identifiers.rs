@@ -118,11 +118,7 @@ pub async fn accept_identifiers(
     caller.require(Role::Approver)?;
     let AppPath(id) = id?;
     let AppJson(body) = body?;
-    let record = state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    let record = super::request_or_404(state.store.as_ref(), id).await?;
     if record.status != RequestStatus::AwaitingApproval {
         return Err(ApiError::WrongStatus(format!(
             "identifiers can be accepted only while the request is awaiting_approval; this one is {}",

@@ -67,11 +67,7 @@ pub async fn get_package(
 ) -> Result<Response, ApiError> {
     caller.require_any()?;
     let AppPath(id) = id?;
-    let record = state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    let record = super::request_or_404(state.store.as_ref(), id).await?;
     if record.kind != RequestKind::Access {
         return Err(ApiError::WrongKind(format!(
             "an erasure request has no access package; get its erasure report at /v1/requests/{id}/report"

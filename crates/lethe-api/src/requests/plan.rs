@@ -143,11 +143,7 @@ pub async fn get_plan(
 ) -> Result<Json<PlanResponse>, ApiError> {
     caller.require_any()?;
     let AppPath(id) = id?;
-    let record = state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    let record = super::request_or_404(state.store.as_ref(), id).await?;
     let steps = state.store.list_steps(id).await?;
     let req = request_state(&record);
     let view = plan_view(

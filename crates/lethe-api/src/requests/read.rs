@@ -96,10 +96,6 @@ pub async fn get_request(
 ) -> Result<Json<RequestView>, ApiError> {
     caller.require_any()?;
     let AppPath(id) = id?;
-    let record = state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    let record = super::request_or_404(state.store.as_ref(), id).await?;
     Ok(Json(RequestView::from(&record)))
 }

@@ -87,11 +87,7 @@ pub async fn get_report(
     let AppPath(id) = id?;
     let AppQuery(query) = query?;
     let format = query.format()?;
-    let record = state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    let record = super::request_or_404(state.store.as_ref(), id).await?;
     if record.kind != RequestKind::Erasure {
         return Err(ApiError::WrongKind(format!(
             "an access request has no erasure report; download its access package at /v1/requests/{id}/package"

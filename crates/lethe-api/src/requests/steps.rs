@@ -154,11 +154,7 @@ pub async fn list_steps(
     caller.require_any()?;
     let AppPath(id) = id?;
     // An unknown request is a 404, not an empty list.
-    state
-        .store
-        .get_request(id)
-        .await?
-        .ok_or(ApiError::RequestNotFound)?;
+    super::request_or_404(state.store.as_ref(), id).await?;
     let steps = state.store.list_steps(id).await?;
     let mut items: Vec<StepView> = steps.iter().map(StepView::from).collect();
     if items.iter().any(|s| s.action == StepAction::Manual) {

@@ -185,14 +185,13 @@ fn jira(
     body: &[u8],
 ) -> Result<Verified, VerifyError> {
     let value = header(headers, "x-hub-signature")?;
+    let what = "header X-Hub-Signature (sha256=<hex HMAC-SHA256 of the body>)";
     let sig = value
         .strip_prefix("sha256=")
         .and_then(|h| hex::decode(h).ok())
-        .ok_or_else(|| bad("header X-Hub-Signature (sha256=<hex HMAC-SHA256 of the body>)"))?;
+        .ok_or_else(|| bad(what))?;
     if !any_matches(raw_keys(secrets), &[body], &sig) {
-        return Err(bad(
-            "header X-Hub-Signature (sha256=<hex HMAC-SHA256 of the body>)",
-        ));
+        return Err(bad(what));
     }
     let delivery_id = match header(headers, "x-atlassian-webhook-identifier") {
         Ok(id) => id.to_owned(),

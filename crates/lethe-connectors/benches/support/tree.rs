@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use lethe_connectors::files::{FileTarget, Pattern};
+use lethe_connectors::BatchSubject;
 use lethe_domain::{PhoneRegion, Subject, SubjectInput};
 
 const FILE_BYTES: usize = 1 << 20;
@@ -99,6 +100,17 @@ const DOMAINS: &[&str] = &[
     "example.org",
     "northwind.test",
 ];
+
+/// One batch of `subjects`, weak matches included (a bench counts all).
+pub fn batch(subjects: &[Subject]) -> Vec<BatchSubject> {
+    subjects
+        .iter()
+        .map(|s| BatchSubject {
+            subject: s.clone(),
+            include_weak: true,
+        })
+        .collect()
+}
 
 /// `n` (at most 1,000) subjects with unique synthetic family names,
 /// addresses and numbers in the 01632 960xxx drama range.
